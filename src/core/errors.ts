@@ -1,0 +1,103 @@
+import type { JsonObject } from './types.js';
+
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'DUPLICATE_ID'
+  | 'REVISION_CONFLICT'
+  | 'IMMUTABLE_EVENT'
+  | 'INVALID_QUERY'
+  | 'QUOTA_EXCEEDED'
+  | 'BACKEND_UNAVAILABLE'
+  | 'SCHEMA_TOO_NEW'
+  | 'CORRUPT'
+  | 'CLOSED'
+  | 'INTERNAL';
+
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'DUPLICATE_ID',
+  'REVISION_CONFLICT',
+  'IMMUTABLE_EVENT',
+  'INVALID_QUERY',
+  'QUOTA_EXCEEDED',
+  'BACKEND_UNAVAILABLE',
+  'SCHEMA_TOO_NEW',
+  'CORRUPT',
+  'CLOSED',
+  'INTERNAL',
+];
+
+/** The one error type threadkeep rejects with; `code` tells what kind of failure it is. */
+export class ThreadkeepError extends Error {
+  override readonly name = 'ThreadkeepError' as const;
+  readonly code: ErrorCode;
+  readonly details?: JsonObject;
+
+  constructor(code: ErrorCode, message: string, details?: JsonObject, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+}
+
+/** Shows a value inside an error message: quoted, escaped, and cut when long. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') {
+    const ctor = (value as object).constructor?.name;
+    return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+  }
+  return String(value);
+}
+
+export function invalid(message: string, details?: JsonObject): ThreadkeepError {
+  return new ThreadkeepError('INVALID_ARGUMENT', message, details);
+}
+
+export function notFound(message: string, details?: JsonObject): ThreadkeepError {
+  return new ThreadkeepError('NOT_FOUND', message, details);
+}
+
+const SQLITE_CORRUPT = 11;
+const SQLITE_FULL = 13;
+const SQLITE_NOTADB = 26;
+
+/**
+ * Maps any error that reaches threadkeep's boundary (SQLite result codes, DOMExceptions from
+ * OPFS or IndexedDB, plain errors) to a ThreadkeepError. `context` says what was being done.
+ */
+export function toThreadkeepError(error: unknown, context: string): ThreadkeepError {
+  if (error instanceof ThreadkeepError) return error;
+  const err = error as { name?: unknown; message?: unknown; resultCode?: unknown } | null;
+  const message = typeof err?.message === 'string' ? err.message : String(error);
+  const primary = typeof err?.resultCode === 'number' ? err.resultCode & 0xff : undefined;
+  if (primary === SQLITE_FULL || err?.name === 'QuotaExceededError' || /SQLITE_FULL|quota/i.test(message)) {
+    return new ThreadkeepError(
+      'QUOTA_EXCEEDED',
+      `${context} failed: the storage quota is exhausted (${message}); nothing was changed. Free space by deleting sessions or artifacts.`,
+      undefined,
+      { cause: error },
+    );
+  }
+  if (primary === SQLITE_CORRUPT || primary === SQLITE_NOTADB || /SQLITE_(CORRUPT|NOTADB)/.test(message)) {
+    return new ThreadkeepError(
+      'CORRUPT',
+      `${context} failed: the stored database is damaged (${message}). Export what you can with openStore({ name, recover: true }) or remove it with deleteStore(name).`,
+      undefined,
+      { cause: error },
+    );
+  }
+  return new ThreadkeepError('INTERNAL', `${context} failed: ${message}`, undefined, { cause: error });
+}
