@@ -239,7 +239,11 @@ export interface Sessions {
 
 export interface Events {
   /** Appends atomically, all or none; a known `requestId` returns the stored event instead. */
-  append(sessionId: string, input: EventInput | EventInput[], options?: AppendOptions): Promise<StoredEvent[]>;
+  append(
+    sessionId: string,
+    input: EventInput | EventInput[],
+    options?: AppendOptions,
+  ): Promise<StoredEvent[]>;
   get(id: string): Promise<StoredEvent | undefined>;
   list(sessionId: string, options?: EventListOptions): Promise<StoredEvent[]>;
   /** The last `n` events in ascending seq order. */
@@ -249,7 +253,11 @@ export interface Events {
   /** Removes all but the last `keepLast` events; resolves to the number removed. */
   truncate(sessionId: string, options: { keepLast: number }): Promise<number>;
   /** Swaps the whole transcript atomically; new events get seqs after the old `lastSeq`. */
-  replace(sessionId: string, input: EventInput[], options: { expectedRevision: number }): Promise<StoredEvent[]>;
+  replace(
+    sessionId: string,
+    input: EventInput[],
+    options: { expectedRevision: number },
+  ): Promise<StoredEvent[]>;
   /** The transcript as a model API takes it, tool calls and results kept paired. */
   messages(sessionId: string, options?: MessagesOptions): Promise<JsonObject[]>;
 }

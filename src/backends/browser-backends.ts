@@ -1,0 +1,93 @@
+/**
+ * Choosing a durable backend inside the worker, honestly: 'auto' tries OPFS, then IndexedDB, and
+ * says why it did not use OPFS; an explicit backend never changes; "another tab holds it" is
+ * never mistaken for "unavailable", and a store never gets a second copy on another backend.
+ */
+import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { ThreadkeepError } from '../core/errors.js';
+import type { Backend, Durability } from '../core/types.js';
+import { memoryDriver, type StorageDriver } from './driver.js';
+import { idbStorage, idbStoreExists } from './idb-storage.js';
+import { journalDriver } from './journal-driver.js';
+import { OpfsUnavailable, opfsDriver, opfsStoreExists } from './opfs-driver.js';
+
+export interface ChosenBackend {
+  driver: StorageDriver;
+  fallbackReason: string | null;
+}
+
+async function openIndexedDb(
+  sqlite3: Sqlite3Static,
+  name: string,
+  durability: Durability,
+): Promise<StorageDriver> {
+  if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available in this context');
+  const storage = idbStorage(name, durability);
+  try {
+    const driver = await journalDriver(sqlite3, storage, name, 'indexeddb');
+    const close = driver.close;
+    return { ...driver, close: () => close().finally(() => storage.close()) };
+  } catch (error) {
+    storage.close();
+    throw error;
+  }
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof ThreadkeepError && error.code !== 'INTERNAL') throw error;
+  const e = error as { name?: string; message?: string };
+  return e?.message ? (e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message) : String(error);
+}
+
+function unavailable(backend: Backend, reasons: string): ThreadkeepError {
+  return new ThreadkeepError(
+    'BACKEND_UNAVAILABLE',
+    `no durable storage for this store: ${reasons}. threadkeep does not fall back to memory on its own; open with backend: 'memory' to run without durability.`,
+    { backend },
+  );
+}
+
+function busy(name: string, reason: string): ThreadkeepError {
+  return new ThreadkeepError(
+    'BACKEND_UNAVAILABLE',
+    `store "${name}" is held by another tab or worker (${reason}); it was not opened on another backend, which would split its data`,
+    { busy: true },
+  );
+}
+
+export async function openBrowserBackend(
+  sqlite3: Sqlite3Static,
+  name: string,
+  backend: 'auto' | 'opfs' | 'indexeddb' | 'memory',
+  durability: Durability,
+): Promise<ChosenBackend> {
+  if (backend === 'memory') return { driver: memoryDriver(sqlite3), fallbackReason: null };
+  if (backend === 'indexeddb') {
+    try {
+      return { driver: await openIndexedDb(sqlite3, name, durability), fallbackReason: null };
+    } catch (error) {
+      throw unavailable('indexeddb', `IndexedDB: ${reasonOf(error)}`);
+    }
+  }
+  if (backend === 'auto' && !(await opfsStoreExists(name)) && (await idbStoreExists(name))) {
+    // Created earlier where OPFS could not be used: stay there rather than start an empty copy.
+    const driver = await openIndexedDb(sqlite3, name, durability);
+    return {
+      driver,
+      fallbackReason: 'the store already lives in IndexedDB (it was created where OPFS could not be used)',
+    };
+  }
+  let opfsReason: string;
+  try {
+    return { driver: await opfsDriver(sqlite3, name), fallbackReason: null };
+  } catch (error) {
+    if (error instanceof OpfsUnavailable && error.busy) throw busy(name, error.message);
+    opfsReason = reasonOf(error);
+  }
+  if (backend === 'opfs') throw unavailable('opfs', `OPFS: ${opfsReason}`);
+  try {
+    return { driver: await openIndexedDb(sqlite3, name, durability), fallbackReason: opfsReason };
+  } catch (error) {
+    throw unavailable('indexeddb', `OPFS: ${opfsReason}; IndexedDB: ${reasonOf(error)}`);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One dedicated worker holding one store, seen from the main thread. No promise hangs: when the
+ * worker fails to start, crashes or is terminated (close, pagehide), every call in flight rejects
+ * with a ThreadkeepError; the client then starts a fresh worker for the next call.
+ */
+import './comlink-errors.js';
+import { proxy, type Remote, releaseProxy, wrap } from 'comlink';
+import type { Method } from '../core/api.js';
+import { describeValue, ThreadkeepError, toThreadkeepError } from '../core/errors.js';
+import type { Change } from '../core/types.js';
+import type { WorkerHost, WorkerOpened, WorkerOpenOptions } from './worker-host.js';
+
+export class WorkerConnection {
+  readonly opened: WorkerOpened;
+  readonly #worker: Worker;
+  readonly #remote: Remote<WorkerHost>;
+  readonly #pending = new Set<(error: ThreadkeepError) => void>();
+  #dead: ThreadkeepError | undefined;
+  #closing = false;
+  readonly #onDeath: (error: ThreadkeepError) => void;
+
+  private constructor(
+    worker: Worker,
+    remote: Remote<WorkerHost>,
+    opened: WorkerOpened,
+    onDeath: (e: ThreadkeepError) => void,
+  ) {
+    this.#worker = worker;
+    this.#remote = remote;
+    this.opened = opened;
+    this.#onDeath = onDeath;
+  }
+
+  /** Starts a worker and opens the store in it; rejects (never hangs) if either fails. */
+  static async start(
+    options: WorkerOpenOptions,
+    onDeath: (error: ThreadkeepError) => void,
+  ): Promise<WorkerConnection> {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('../../worker/worker.js', import.meta.url), {
+        type: 'module',
+        name: `threadkeep:${options.name}`,
+      });
+    } catch (error) {
+      throw new ThreadkeepError(
+        'BACKEND_UNAVAILABLE',
+        `could not start the threadkeep worker: ${describeError(error)}`,
+      );
+    }
+    const remote = wrap<WorkerHost>(worker);
+    const failedToStart = new Promise<never>((_, reject) => {
+      worker.addEventListener('error', (event) => {
+        reject(
+          new ThreadkeepError(
+            'BACKEND_UNAVAILABLE',
+            `the threadkeep worker failed to start (${event.message || 'its script could not be loaded'}); if you bundle threadkeep, make sure its worker and sqlite3.wasm are served`,
+          ),
+        );
+      });
+    });
+    try {
+      const opened = await Promise.race([remote.open(options), failedToStart]);
+      const connection = new WorkerConnection(worker, remote, opened, onDeath);
+      connection.#watchLiveness(options.name);
+      return connection;
+    } catch (error) {
+      worker.terminate();
+      throw toThreadkeepError(error, `opening store "${options.name}"`);
+    }
+  }
+
+  /**
+   * A worker that dies (out of memory, killed) sends no message. It holds the store's Web Lock
+   * until it dies, so queueing for that lock here tells us when it is gone.
+   */
+  #watchLiveness(name: string): void {
+    if (this.opened.backend === 'memory' || typeof navigator.locks?.request !== 'function') return;
+    void navigator.locks.request(`threadkeep:${name}`, { mode: 'shared' }, () => {
+      if (!this.#dead && !this.#closing)
+        this.#die(new ThreadkeepError('INTERNAL', `the worker holding store "${name}" stopped unexpectedly`));
+      // Let go at once: the next opener must be able to take the lock exclusively.
+    });
+  }
+
+  get dead(): boolean {
+    return this.#dead !== undefined;
+  }
+
+  async call(method: Method, args: unknown[]): Promise<unknown> {
+    if (this.#dead) throw this.#dead;
+    return new Promise((resolve, reject) => {
+      this.#pending.add(reject);
+      this.#remote
+        .invoke(method, args)
+        .then(resolve, (error: unknown) => reject(mapCallError(error)))
+        .finally(() => this.#pending.delete(reject));
+    });
+  }
+
+  subscribe(listener: (changes: readonly Change[]) => void): void {
+    void this.#remote.subscribe(proxy(listener)).catch(() => {});
+  }
+
+  #die(error: ThreadkeepError): void {
+    this.#dead = error;
+    this.#worker.terminate();
+    for (const reject of this.#pending) reject(error);
+    this.#pending.clear();
+    this.#onDeath(error);
+  }
+
+  /** Ends the worker at once (pagehide): its lock and OPFS handles go with it. */
+  terminate(reason: string): void {
+    if (!this.#dead) this.#die(new ThreadkeepError('CLOSED', reason));
+  }
+
+  /** Closes the store in the worker (checkpoint, release handles), then ends the worker. */
+  async close(): Promise<void> {
+    if (this.#dead) return;
+    this.#closing = true;
+    try {
+      await this.#remote.close();
+    } finally {
+      this.#remote[releaseProxy]();
+      this.terminate('the store was closed');
+    }
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error);
+}
+
+/** Arguments that cannot cross to the worker (functions, symbols) are bad arguments, not crashes. */
+function mapCallError(error: unknown): ThreadkeepError {
+  if ((error as { name?: string })?.name === 'DataCloneError') {
+    return new ThreadkeepError(
+      'INVALID_ARGUMENT',
+      `an argument is not JSON and cannot be stored (${(error as Error).message})`,
+    );
+  }
+  return toThreadkeepError(error, 'the call');
+}

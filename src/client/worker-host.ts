@@ -1,0 +1,118 @@
+/**
+ * What the worker exposes through comlink: open a store on a chosen backend, run calls, stream
+ * changes, close. The main thread's client is typed from this object (`WorkerHost`), so the two
+ * cannot drift apart.
+ */
+import './comlink-errors.js';
+import sqlite3InitModule, { type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { transfer } from 'comlink';
+import { openBrowserBackend } from '../backends/browser-backends.js';
+import { type Call, createHandlers, type Handlers, type Method } from '../core/api.js';
+import { Engine } from '../core/engine.js';
+import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
+import type { Backend, Change, Durability } from '../core/types.js';
+
+export interface WorkerOpenOptions {
+  name: string;
+  backend: 'auto' | 'opfs' | 'indexeddb' | 'memory';
+  durability: Durability;
+}
+
+export interface WorkerOpened {
+  backend: Backend;
+  fallbackReason: string | null;
+}
+
+let sqlite3: Promise<Sqlite3Static> | undefined;
+
+function loadSqlite(): Promise<Sqlite3Static> {
+  sqlite3 ??= sqlite3InitModule().catch((error: unknown) => {
+    sqlite3 = undefined;
+    throw toThreadkeepError(error, 'loading SQLite in the worker');
+  });
+  return sqlite3;
+}
+
+/** Holds the store's Web Lock for as long as this worker lives or until released. */
+function takeStoreLock(name: string): Promise<(() => void) | null> {
+  return new Promise((resolve, reject) => {
+    navigator.locks
+      .request(`threadkeep:${name}`, { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          resolve(null);
+          return undefined;
+        }
+        return new Promise<void>((release) => resolve(release));
+      })
+      .catch(reject);
+  });
+}
+
+export function createWorkerHost() {
+  let engine: Engine | undefined;
+  let handlers: Handlers | undefined;
+  let releaseLock: (() => void) | undefined;
+
+  const host = {
+    async open(options: WorkerOpenOptions): Promise<WorkerOpened> {
+      if (engine) throw new ThreadkeepError('INTERNAL', 'this worker already holds a store');
+      const durable = options.backend !== 'memory';
+      if (durable && typeof navigator.locks?.request === 'function') {
+        const release = await takeStoreLock(options.name);
+        if (!release) {
+          throw new ThreadkeepError(
+            'BACKEND_UNAVAILABLE',
+            `store "${options.name}" is open in another tab or worker, which holds its lock; close it there first`,
+            { busy: true },
+          );
+        }
+        releaseLock = release;
+      }
+      try {
+        const sqlite = await loadSqlite();
+        const chosen = await openBrowserBackend(sqlite, options.name, options.backend, options.durability);
+        engine = await Engine.open(chosen.driver, { name: options.name, durability: options.durability });
+        handlers = createHandlers(engine);
+        return { backend: chosen.driver.backend, fallbackReason: chosen.fallbackReason };
+      } catch (error) {
+        releaseLock?.();
+        releaseLock = undefined;
+        throw toThreadkeepError(error, `opening store "${options.name}"`);
+      }
+    },
+
+    async invoke(method: Method, args: unknown[], callId?: string): Promise<unknown> {
+      if (!handlers) throw new ThreadkeepError('CLOSED', 'the store is not open in this worker');
+      const handler = handlers[method] as ((call: Call, ...a: unknown[]) => Promise<unknown>) | undefined;
+      if (typeof handler !== 'function')
+        throw new ThreadkeepError('INVALID_ARGUMENT', `unknown method "${method}"`);
+      const result = await handler({ callId }, ...args);
+      // Artifact bytes move to the main thread instead of being copied.
+      if (result instanceof Uint8Array && result.byteLength > 64 * 1024)
+        return transfer(result, [result.buffer]);
+      return result;
+    },
+
+    /** Streams every committed change to `listener` (a comlink proxy), in commit order. */
+    subscribe(listener: (changes: readonly Change[]) => void): void {
+      engine?.onChanges((changes) => {
+        void Promise.resolve(listener(changes)).catch(() => {});
+      });
+    },
+
+    async close(): Promise<void> {
+      const e = engine;
+      engine = undefined;
+      handlers = undefined;
+      try {
+        await e?.close();
+      } finally {
+        releaseLock?.();
+        releaseLock = undefined;
+      }
+    },
+  };
+  return host;
+}
+
+export type WorkerHost = ReturnType<typeof createWorkerHost>;

@@ -1,0 +1,252 @@
+/**
+ * The engine: one SQLite database, one queue of calls. Calls run one at a time in arrival order,
+ * so a write's transaction, its durability step (for journaled backends) and the delivery of its
+ * changes finish before the next call starts: a call that resolved has committed, and listeners
+ * hear changes in commit order.
+ */
+import type { StorageDriver } from '../backends/driver.js';
+import { Database } from './database.js';
+import { ThreadkeepError, toThreadkeepError } from './errors.js';
+import { indexPending, pendingCount } from './indexer.js';
+import { assertSchemaKnown, migrate, SCHEMA_VERSION, storedSchemaVersion } from './schema.js';
+import type { Backend, Change, Durability } from './types.js';
+
+/** What a write operation sees: the database inside its transaction, and where to report changes. */
+export interface WriteContext {
+  readonly db: Database;
+  /** One clock reading per call, so every row a call touches carries the same time. */
+  readonly now: number;
+  readonly changes: Change[];
+  /** Set when the call queued events for full-text indexing. */
+  indexQueued: boolean;
+}
+
+export interface EngineOptions {
+  name: string;
+  durability: Durability;
+}
+
+const INDEX_DELAY_MS = 25;
+const INDEX_SLICE = 256;
+const SEARCH_DRAIN_SLICE = 4096;
+const MAINTAIN_DELAY_MS = 2000;
+const APPLIED_CALLS_TTL_MS = 24 * 3600 * 1000;
+
+const FIND_APPLIED_CALL = 'SELECT result FROM applied_calls WHERE call_id = ?';
+const RECORD_APPLIED_CALL = 'INSERT INTO applied_calls (call_id, result, applied_at) VALUES (?, ?, ?)';
+const PRUNE_APPLIED_CALLS = 'DELETE FROM applied_calls WHERE applied_at < ?';
+
+function timer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const handle = setTimeout(fn, ms);
+  // In Node a pending index pass must not keep the process alive.
+  (handle as { unref?: () => void }).unref?.();
+  return handle;
+}
+
+export class Engine {
+  readonly name: string;
+  readonly durability: Durability;
+  readonly backend: Backend;
+  readonly db: Database;
+  readonly #driver: StorageDriver;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #indexTimer: ReturnType<typeof setTimeout> | undefined;
+  #maintainTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #listeners = new Set<(changes: readonly Change[]) => void>();
+
+  private constructor(driver: StorageDriver, options: EngineOptions) {
+    this.name = options.name;
+    this.durability = options.durability;
+    this.backend = driver.backend;
+    this.#driver = driver;
+    this.db = new Database(driver.sqlite3, driver.db);
+  }
+
+  /** Checks the schema version, configures the backend, applies migrations. */
+  static async open(driver: StorageDriver, options: EngineOptions): Promise<Engine> {
+    const engine = new Engine(driver, options);
+    try {
+      const version = storedSchemaVersion(engine.db);
+      assertSchemaKnown(version, options.name);
+      driver.configure?.(options.durability);
+      engine.db.exec('PRAGMA temp_store = MEMORY');
+      if (version < SCHEMA_VERSION) {
+        migrate(engine.db, version);
+        await driver.persist?.();
+      }
+      if (pendingCount(engine.db) > 0) engine.#scheduleIndexing();
+    } catch (error) {
+      engine.db.close();
+      await driver.close().catch(() => {});
+      throw toThreadkeepError(error, `opening store "${options.name}"`);
+    }
+    return engine;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #enqueue<T>(job: () => T | Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) throw new ThreadkeepError('CLOSED', `store "${this.name}" is closed`);
+      return job();
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** A read; sees every write that resolved before it was called. */
+  read<T>(label: string, fn: (db: Database) => T): Promise<T> {
+    return this.#enqueue(() => {
+      try {
+        return fn(this.db);
+      } catch (error) {
+        throw toThreadkeepError(error, label);
+      }
+    });
+  }
+
+  /**
+   * A write: `fn` runs in one transaction, then the backend makes it durable, then listeners hear
+   * its changes. With `callId`, a call already applied (by this or an earlier leader) answers with
+   * its recorded result instead of running again.
+   */
+  write<T>(label: string, fn: (ctx: WriteContext) => T, callId?: string): Promise<T> {
+    return this.#enqueue(() => this.#runWrite(label, fn, callId));
+  }
+
+  /** An async job that holds the queue for its whole run (import); it manages its own writes. */
+  exclusive<T>(fn: (engine: ExclusiveAccess) => Promise<T>): Promise<T> {
+    return this.#enqueue(() =>
+      fn({
+        write: (label, writeFn) => this.#runWrite(label, writeFn, undefined),
+        db: this.db,
+      }),
+    );
+  }
+
+  async #runWrite<T>(label: string, fn: (ctx: WriteContext) => T, callId: string | undefined): Promise<T> {
+    const ctx: WriteContext = { db: this.db, now: Date.now(), changes: [], indexQueued: false };
+    let result: T;
+    try {
+      result = this.db.transaction(() => {
+        if (callId !== undefined) {
+          const applied = this.db.value(FIND_APPLIED_CALL, [callId]);
+          if (typeof applied === 'string') return JSON.parse(applied) as T;
+        }
+        const value = fn(ctx);
+        if (callId !== undefined) {
+          this.db.run(RECORD_APPLIED_CALL, [callId, JSON.stringify(value ?? null), ctx.now]);
+        }
+        return value;
+      });
+    } catch (error) {
+      throw toThreadkeepError(error, label);
+    }
+    if (this.#driver.persist) {
+      try {
+        await this.#driver.persist();
+      } catch (error) {
+        this.#driver.revert?.();
+        throw toThreadkeepError(error, label);
+      }
+    }
+    if (ctx.changes.length > 0) this.#emit(ctx.changes);
+    if (ctx.indexQueued) this.#scheduleIndexing();
+    this.#scheduleMaintenance();
+    return result;
+  }
+
+  #emit(changes: readonly Change[]): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(changes);
+      } catch (error) {
+        // A listener's bug must not undo or delay a committed write; report it and go on.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  /** Hears every committed call's changes, in commit order. */
+  onChanges(listener: (changes: readonly Change[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #scheduleIndexing(): void {
+    if (this.#indexTimer !== undefined || this.#closed) return;
+    this.#indexTimer = timer(() => {
+      this.#indexTimer = undefined;
+      this.#enqueue(async () => {
+        await this.#runWrite('indexing events', ({ db }) => indexPending(db, INDEX_SLICE), undefined);
+        if (pendingCount(this.db) > 0) this.#scheduleIndexing();
+      }).catch(() => {
+        // A failed slice stays queued in the database; the next write or search retries it.
+      });
+    }, INDEX_DELAY_MS);
+  }
+
+  /** Indexes every pending event, so a search sees every committed write. Runs inside the queue. */
+  async drainIndex(): Promise<void> {
+    while (pendingCount(this.db) > 0) {
+      await this.#runWrite('indexing events', ({ db }) => indexPending(db, SEARCH_DRAIN_SLICE), undefined);
+    }
+  }
+
+  /** A read that first brings the full-text index up to date. */
+  search<T>(label: string, fn: (db: Database) => T): Promise<T> {
+    return this.#enqueue(async () => {
+      await this.drainIndex();
+      try {
+        return fn(this.db);
+      } catch (error) {
+        throw toThreadkeepError(error, label);
+      }
+    });
+  }
+
+  #scheduleMaintenance(): void {
+    if (this.#closed) return;
+    if (this.#maintainTimer !== undefined) clearTimeout(this.#maintainTimer);
+    this.#maintainTimer = timer(() => {
+      this.#maintainTimer = undefined;
+      this.#enqueue(async () => {
+        this.db.run(PRUNE_APPLIED_CALLS, [Date.now() - APPLIED_CALLS_TTL_MS]);
+        await this.#driver.persist?.();
+        await this.#driver.maintain?.();
+      }).catch(() => {});
+    }, MAINTAIN_DELAY_MS);
+  }
+
+  storedBytes(): number | null {
+    return this.#driver.storedBytes?.() ?? null;
+  }
+
+  /** Waits for calls already made, then closes. Idempotent. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    const done = this.#enqueue(async () => {
+      this.#closed = true;
+      clearTimeout(this.#indexTimer);
+      clearTimeout(this.#maintainTimer);
+      this.#listeners.clear();
+      this.db.close();
+      await this.#driver.close();
+    });
+    this.#closing = done.catch((error) => {
+      throw toThreadkeepError(error, `closing store "${this.name}"`);
+    });
+    return this.#closing;
+  }
+}
+
+export interface ExclusiveAccess {
+  readonly db: Database;
+  write<T>(label: string, fn: (ctx: WriteContext) => T): Promise<T>;
+}

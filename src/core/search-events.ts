@@ -1,0 +1,66 @@
+/** Runs a search over the FTS5 index and builds plain-text snippets for the hits. */
+import type { Database } from './database.js';
+import { ThreadkeepError } from './errors.js';
+import { EVENT_COLUMNS, toEvent } from './rows.js';
+import { translateFts5Query, translatePlainQuery } from './search/query.js';
+import { makeSnippet } from './search/snippet.js';
+import { eventSearchText } from './search/text.js';
+import type { Role, SearchHit } from './types.js';
+
+/*
+ * `rank` is FTS5's bm25() by default, lower is better; SearchHit.score is its negation so that
+ * higher is better. The session, kind and role filters join events after MATCH: FTS5 finds the
+ * matching rowids from its index, the join reads only those events.
+ */
+const SEARCH = `SELECT ${EVENT_COLUMNS}, -f.rank AS score
+  FROM event_fts f JOIN events e ON e.key = f.rowid JOIN sessions s ON s.key = e.session_key
+  WHERE f.event_fts MATCH ?1
+    AND (?2 IS NULL OR s.id = ?2)
+    AND (?3 IS NULL OR e.kind IN (SELECT value FROM json_each(?3)))
+    AND (?4 IS NULL OR e.role IN (SELECT value FROM json_each(?4)))
+  ORDER BY f.rank LIMIT ?5 OFFSET ?6`;
+
+export interface SearchQuery {
+  query: string;
+  syntax: 'plain' | 'fts5';
+  sessionId?: string | undefined;
+  kinds?: string[] | undefined;
+  roles?: Role[] | undefined;
+  limit: number;
+  offset: number;
+}
+
+export function searchEvents(db: Database, q: SearchQuery): SearchHit[] {
+  const translated = q.syntax === 'fts5' ? translateFts5Query(q.query) : translatePlainQuery(q.query);
+  if (translated.match === null || q.limit === 0) return [];
+  let rows: ReturnType<Database['all']>;
+  try {
+    rows = db.all(SEARCH, [
+      translated.match,
+      q.sessionId ?? null,
+      q.kinds ? JSON.stringify(q.kinds) : null,
+      q.roles ? JSON.stringify(q.roles) : null,
+      q.limit,
+      q.offset,
+    ]);
+  } catch (error) {
+    if (q.syntax === 'fts5') {
+      const reason =
+        error instanceof Error ? error.message.replace(/^SQLITE_ERROR: sqlite3 result code 1: /, '') : '';
+      throw new ThreadkeepError(
+        'INVALID_QUERY',
+        `search query ${JSON.stringify(q.query)} is not valid FTS5 syntax (${reason}); use syntax 'plain' for text typed by people`,
+        { query: q.query },
+      );
+    }
+    throw error;
+  }
+  return rows.map((row) => {
+    const event = toEvent(row);
+    const { snippet, highlights } = makeSnippet(
+      eventSearchText(event.content, event.toolCalls),
+      translated.terms,
+    );
+    return { event, score: row.score as number, snippet, highlights };
+  });
+}

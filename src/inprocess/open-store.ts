@@ -1,0 +1,98 @@
+/**
+ * `openStore` where there is no DOM or no dedicated worker (Node, Deno, edge workers): the engine
+ * runs in this thread, in memory or persisted through a user-supplied `KeyValueStorage`.
+ */
+import sqlite3InitModule, { type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { memoryDriver, type StorageDriver } from '../backends/driver.js';
+import { deleteJournalStore, journalDriver } from '../backends/journal-driver.js';
+import { type Call, createHandlers, type Invoke } from '../core/api.js';
+import { Engine } from '../core/engine.js';
+import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
+import { createStoreFacade } from '../core/facade.js';
+import { checkOpenOptions, checkStoreName } from '../core/options.js';
+import type { KeyValueStorage, OpenOptions, Store } from '../core/types.js';
+import { checkOptions } from '../core/validate.js';
+import { LIBRARY_VERSION } from '../core/version.js';
+
+let sqlite3Promise: Promise<Sqlite3Static> | undefined;
+
+/** SQLite is loaded once per process; every store shares the module. */
+export function loadSqlite(): Promise<Sqlite3Static> {
+  sqlite3Promise ??= sqlite3InitModule().catch((error: unknown) => {
+    sqlite3Promise = undefined;
+    throw toThreadkeepError(error, 'loading SQLite');
+  });
+  return sqlite3Promise;
+}
+
+const openStores = new Map<string, Set<Store>>();
+
+/** Opens (creating if needed) a store in this thread. */
+export async function openStore(options?: OpenOptions): Promise<Store> {
+  const o = checkOpenOptions(options);
+  const backend = o.backend === 'auto' ? (o.storage ? 'kv' : 'memory') : o.backend;
+  if (backend === 'opfs' || backend === 'indexeddb') {
+    throw new ThreadkeepError(
+      'BACKEND_UNAVAILABLE',
+      `backend '${backend}' needs a browser (OPFS or IndexedDB in a dedicated worker); here use 'kv' with a storage option (e.g. fileStorage(dir) from 'threadkeep/node') or 'memory'`,
+      { backend },
+    );
+  }
+  if (backend === 'kv' && !o.storage) {
+    throw new ThreadkeepError(
+      'BACKEND_UNAVAILABLE',
+      "backend 'kv' needs options.storage, a KeyValueStorage (e.g. fileStorage(dir) from 'threadkeep/node')",
+      { backend },
+    );
+  }
+  const sqlite3 = await loadSqlite();
+  const driver: StorageDriver =
+    backend === 'kv' ? await journalDriver(sqlite3, o.storage!, o.name, 'kv') : memoryDriver(sqlite3);
+  const engine = await Engine.open(driver, { name: o.name, durability: o.durability });
+  const handlers = createHandlers(engine);
+  const noCall: Call = {};
+  const invoke = ((method: keyof typeof handlers, args: unknown[]) =>
+    (handlers[method] as (call: Call, ...a: unknown[]) => Promise<unknown>)(noCall, ...args)) as Invoke;
+  const store = createStoreFacade(o.name, {
+    invoke,
+    onChanges: (listener) => engine.onChanges(listener),
+    describe: async (info) => ({
+      name: info.name,
+      backend: info.backend,
+      fallbackReason: null,
+      role: 'single',
+      durability: info.durability,
+      schemaVersion: info.schemaVersion,
+      sqliteVersion: info.sqliteVersion,
+      libraryVersion: LIBRARY_VERSION,
+      persisted: null,
+      usageBytes: info.storedBytes,
+      quotaBytes: null,
+      counts: info.counts,
+    }),
+    close: async () => {
+      await engine.close();
+      openStores.get(o.name)?.delete(store);
+    },
+  });
+  const set = openStores.get(o.name) ?? new Set();
+  openStores.set(o.name, set);
+  set.add(store);
+  storages.set(o.name, o.storage);
+  return store;
+}
+
+const storages = new Map<string, KeyValueStorage | undefined>();
+
+/**
+ * Closes this process's open stores of that name, then removes every byte the store kept in its
+ * storage: the `storage` given here, or the one it was last opened with in this process.
+ */
+export async function deleteStore(name?: string, options?: { storage?: KeyValueStorage }): Promise<void> {
+  const storeName = checkStoreName(name);
+  const o = checkOptions(options, 'deleteStore options', ['storage']);
+  const storage = (o.storage as KeyValueStorage | undefined) ?? storages.get(storeName);
+  for (const store of openStores.get(storeName) ?? []) await store.close();
+  openStores.delete(storeName);
+  if (storage) await deleteJournalStore(storage, storeName);
+}
