@@ -20,6 +20,18 @@ export default defineConfig({
         },
       },
       {
+        // Playwright driving real Chromium with persistent profiles: pages, reloads, tabs, crashes.
+        extends: true,
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'browser',
