@@ -4,13 +4,12 @@
  * engine runs in this thread instead (loaded on demand, so pages that never need it never load it).
  */
 import type { Invoke } from '../core/api.js';
-import { ThreadkeepError } from '../core/errors.js';
 import { createStoreFacade } from '../core/facade.js';
 import { type CheckedOpenOptions, checkOpenOptions, checkStoreName } from '../core/options.js';
-import type { Change, OpenOptions, Store } from '../core/types.js';
+import type { OpenOptions, Store } from '../core/types.js';
 import { LIBRARY_VERSION } from '../core/version.js';
+import { TabClient } from '../tabs/tab-client.js';
 import { deleteBrowserStore, onCloseRequest } from './delete-store.js';
-import { WorkerConnection } from './worker-connection.js';
 
 let persistenceRequested = false;
 
@@ -46,76 +45,51 @@ export async function openStore(options?: OpenOptions): Promise<Store> {
 }
 
 async function openWorkerStore(o: CheckedOpenOptions): Promise<Store> {
-  const workerOptions = {
-    name: o.name,
-    backend: o.backend as 'auto' | 'opfs' | 'indexeddb' | 'memory',
-    durability: o.durability,
+  const backend = o.backend as 'auto' | 'opfs' | 'indexeddb' | 'memory';
+  const client = await TabClient.open({ name: o.name, backend, durability: o.durability });
+  const onPageHide = () => client.suspend();
+  const onResume = () => client.resume();
+  const onPageShow = (event: PageTransitionEvent) => {
+    if (event.persisted) client.resume();
   };
-  const changeListeners = new Set<(changes: readonly Change[]) => void>();
-  const fanOut = (changes: readonly Change[]) => {
-    for (const listener of changeListeners) listener(changes);
-  };
-  const start = async () => {
-    const c = await WorkerConnection.start(workerOptions, () => {});
-    c.subscribe(fanOut);
-    return c;
-  };
-  let connection: WorkerConnection = await start();
-  let restarting: Promise<WorkerConnection> | undefined;
-  let closed = false;
-  const { backend, fallbackReason } = connection.opened;
-
-  // A worker that died (crash, or terminated on pagehide) is replaced on the next call, on the
-  // same backend: the store's data is where it was.
-  const live = async (): Promise<WorkerConnection> => {
-    if (closed) throw new ThreadkeepError('CLOSED', `store "${o.name}" is closed`);
-    if (!connection.dead) return connection;
-    restarting ??= start()
-      .then((c) => (connection = c))
-      .finally(() => {
-        restarting = undefined;
-      });
-    return restarting;
-  };
-
-  const onPageHide = () =>
-    connection.terminate('the page was hidden (pagehide); the next call reopens the store');
+  // A frozen or bfcached page must not keep the store locked for the other tabs.
   globalThis.addEventListener?.('pagehide', onPageHide);
+  globalThis.addEventListener?.('pageshow', onPageShow as EventListener);
+  globalThis.document?.addEventListener?.('freeze', onPageHide);
+  globalThis.document?.addEventListener?.('resume', onResume);
   const stopCloseRequests = onCloseRequest(o.name, () => store.close());
 
-  const invoke = (async (method, args) => (await live()).call(method, args as unknown[])) as Invoke;
+  const invoke = ((method, args) => client.invoke(method, args as unknown[])) as Invoke;
   const store = createStoreFacade(o.name, {
     invoke,
-    onChanges(listener) {
-      changeListeners.add(listener);
-      return () => changeListeners.delete(listener);
-    },
+    onChanges: (listener) => client.onChanges(listener),
     async describe(info) {
       const estimate = await storageEstimate();
+      const memory = info.backend === 'memory';
       return {
         name: info.name,
-        backend,
-        fallbackReason,
-        role: backend === 'memory' ? 'single' : 'leader',
+        backend: info.backend,
+        fallbackReason: client.opened?.fallbackReason ?? null,
+        role: client.role,
         durability: info.durability,
         schemaVersion: info.schemaVersion,
         sqliteVersion: info.sqliteVersion,
         libraryVersion: LIBRARY_VERSION,
-        persisted: backend === 'memory' ? null : estimate.persisted,
+        persisted: memory ? null : estimate.persisted,
         // navigator.storage.estimate() overstates the SQLite pool's usage by 75–120%: prefer the
         // engine's own count when it has one.
-        usageBytes: backend === 'memory' ? null : (info.storedBytes ?? estimate.usage),
-        quotaBytes: backend === 'memory' ? null : estimate.quota,
+        usageBytes: memory ? null : (info.storedBytes ?? estimate.usage),
+        quotaBytes: memory ? null : estimate.quota,
         counts: info.counts,
       };
     },
     async close() {
-      if (closed) return;
-      closed = true;
       globalThis.removeEventListener?.('pagehide', onPageHide);
+      globalThis.removeEventListener?.('pageshow', onPageShow as EventListener);
+      globalThis.document?.removeEventListener?.('freeze', onPageHide);
+      globalThis.document?.removeEventListener?.('resume', onResume);
       stopCloseRequests();
-      changeListeners.clear();
-      await connection.close();
+      await client.close();
     },
   });
   return store;

@@ -7,7 +7,9 @@ import './comlink-errors.js';
 import { proxy, type Remote, releaseProxy, wrap } from 'comlink';
 import type { Method } from '../core/api.js';
 import { describeValue, ThreadkeepError, toThreadkeepError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
 import type { Change } from '../core/types.js';
+import { workerLockName } from '../tabs/protocol.js';
 import type { WorkerHost, WorkerOpened, WorkerOpenOptions } from './worker-host.js';
 
 export class WorkerConnection {
@@ -33,9 +35,10 @@ export class WorkerConnection {
 
   /** Starts a worker and opens the store in it; rejects (never hangs) if either fails. */
   static async start(
-    options: WorkerOpenOptions,
+    options: Omit<WorkerOpenOptions, 'livenessLock'>,
     onDeath: (error: ThreadkeepError) => void,
   ): Promise<WorkerConnection> {
+    const livenessLock = workerLockName(options.name, newId());
     let worker: Worker;
     try {
       worker = new Worker(new URL('../../worker/worker.js', import.meta.url), {
@@ -60,9 +63,9 @@ export class WorkerConnection {
       });
     });
     try {
-      const opened = await Promise.race([remote.open(options), failedToStart]);
+      const opened = await Promise.race([remote.open({ ...options, livenessLock }), failedToStart]);
       const connection = new WorkerConnection(worker, remote, opened, onDeath);
-      connection.#watchLiveness(options.name);
+      connection.#watchLiveness(options.name, livenessLock);
       return connection;
     } catch (error) {
       worker.terminate();
@@ -74,12 +77,12 @@ export class WorkerConnection {
    * A worker that dies (out of memory, killed) sends no message. It holds the store's Web Lock
    * until it dies, so queueing for that lock here tells us when it is gone.
    */
-  #watchLiveness(name: string): void {
-    if (this.opened.backend === 'memory' || typeof navigator.locks?.request !== 'function') return;
-    void navigator.locks.request(`threadkeep:${name}`, { mode: 'shared' }, () => {
-      if (!this.#dead && !this.#closing)
+  #watchLiveness(name: string, livenessLock: string): void {
+    if (typeof navigator.locks?.request !== 'function') return;
+    void navigator.locks.request(livenessLock, () => {
+      if (!this.#dead && !this.#closing) {
         this.#die(new ThreadkeepError('INTERNAL', `the worker holding store "${name}" stopped unexpectedly`));
-      // Let go at once: the next opener must be able to take the lock exclusively.
+      }
     });
   }
 
@@ -87,12 +90,12 @@ export class WorkerConnection {
     return this.#dead !== undefined;
   }
 
-  async call(method: Method, args: unknown[]): Promise<unknown> {
+  async call(method: Method, args: unknown[], callId?: string): Promise<unknown> {
     if (this.#dead) throw this.#dead;
     return new Promise((resolve, reject) => {
       this.#pending.add(reject);
       this.#remote
-        .invoke(method, args)
+        .invoke(method, args, callId)
         .then(resolve, (error: unknown) => reject(mapCallError(error)))
         .finally(() => this.#pending.delete(reject));
     });

@@ -14,6 +14,8 @@ import type { Backend, Change, Durability } from '../core/types.js';
 
 export interface WorkerOpenOptions {
   name: string;
+  /** Name of the lock this worker holds while alive (see holdLivenessLock). */
+  livenessLock: string;
   backend: 'auto' | 'opfs' | 'indexeddb' | 'memory';
   durability: Durability;
 }
@@ -33,18 +35,13 @@ function loadSqlite(): Promise<Sqlite3Static> {
   return sqlite3;
 }
 
-/** Holds the store's Web Lock for as long as this worker lives or until released. */
-function takeStoreLock(name: string): Promise<(() => void) | null> {
+/**
+ * Holds a lock named after this worker for as long as it lives: the main thread queues for the
+ * same lock, and is granted it when this worker dies, however it dies.
+ */
+function holdLivenessLock(lockName: string): Promise<() => void> {
   return new Promise((resolve, reject) => {
-    navigator.locks
-      .request(`threadkeep:${name}`, { ifAvailable: true }, (lock) => {
-        if (!lock) {
-          resolve(null);
-          return undefined;
-        }
-        return new Promise<void>((release) => resolve(release));
-      })
-      .catch(reject);
+    navigator.locks.request(lockName, () => new Promise<void>((release) => resolve(release))).catch(reject);
   });
 }
 
@@ -56,17 +53,8 @@ export function createWorkerHost() {
   const host = {
     async open(options: WorkerOpenOptions): Promise<WorkerOpened> {
       if (engine) throw new ThreadkeepError('INTERNAL', 'this worker already holds a store');
-      const durable = options.backend !== 'memory';
-      if (durable && typeof navigator.locks?.request === 'function') {
-        const release = await takeStoreLock(options.name);
-        if (!release) {
-          throw new ThreadkeepError(
-            'BACKEND_UNAVAILABLE',
-            `store "${options.name}" is open in another tab or worker, which holds its lock; close it there first`,
-            { busy: true },
-          );
-        }
-        releaseLock = release;
+      if (typeof navigator.locks?.request === 'function') {
+        releaseLock = await holdLivenessLock(options.livenessLock);
       }
       try {
         const sqlite = await loadSqlite();

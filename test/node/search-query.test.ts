@@ -75,12 +75,21 @@ describe('translatePlainQuery', () => {
     expect(translatePlainQuery('データ 검색').match).toBe('"デー ータ" "검색"*');
   });
 
-  test('repeated words give one term each', () => {
-    expect(translatePlainQuery('the cat the dog').terms).toEqual([
-      word('the'),
-      word('cat'),
-      word('dog', true),
-    ]);
+  test('repeated chunks count once; the last chunk stays last and a prefix', () => {
+    expect(translatePlainQuery('the cat the dog')).toEqual({
+      match: '"cat" "the" "dog"*',
+      terms: [word('cat'), word('the'), word('dog', true)],
+    });
+    expect(translatePlainQuery('dog cat dog').match).toBe('"cat" "dog"*');
+  });
+
+  test('past 256 distinct chunks the middle ones are dropped', () => {
+    const words = Array.from({ length: 300 }, (_, i) => `w${i}`);
+    const { match, terms } = translatePlainQuery(words.join(' '));
+    const kept = [...words.slice(0, 255), 'w299'];
+    expect(match).toBe(`${kept.map((w) => `"${w}"`).join(' ')}*`);
+    expect(terms.map((term) => term.text)).toEqual(kept);
+    expect(terms[255]).toEqual(word('w299', true));
   });
 });
 

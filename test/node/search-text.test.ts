@@ -1,5 +1,20 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { cjkBigrams, eventSearchText, toIndexText } from '../../src/core/search/text.js';
+import { CJK_CHAR_PATTERN } from '../../src/core/search/unicode61.js';
+
+/** toIndexText written the obvious, slow way: a replace over each CJK run. */
+function referenceIndexText(text: string): string {
+  const spaceAt = (whole: string, at: number) =>
+    at < 0 || at >= whole.length || /[\t-\r \u3000]/.test(whole[at]!);
+  return text
+    .normalize('NFC')
+    .replace(new RegExp(`${CJK_CHAR_PATTERN}+`, 'gu'), (run: string, offset: number, whole: string) => {
+      const before = spaceAt(whole, offset - 1) ? '' : ' ';
+      const after = spaceAt(whole, offset + run.length) ? '' : ' ';
+      return `${before}${cjkBigrams(run)}${after}`;
+    });
+}
 
 describe('eventSearchText', () => {
   test('a string content without tool calls is the text itself', () => {
@@ -100,5 +115,26 @@ describe('toIndexText', () => {
 
   test('decomposed kana compose before bigrams are built', () => {
     expect(toIndexText('か\u3099き')).toBe('がき');
+  });
+
+  test('next to CJK text a lone surrogate becomes U+FFFD, as SQLite stores it anyway', () => {
+    expect(toIndexText('数据\ud800x')).toBe('数据 \ufffdx');
+  });
+
+  test('property: the same text as a replace over each CJK run', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        ...['数', '据', '库', 'デ', 'ー', 'タ', '검', '색', '𠀀', '々', '、', '。', ' ', '\n', '\u3000'],
+      ),
+      fc.constantFrom(...['a', 'Z', '9', '-', 'é', 'e\u0301', 'か\u3099', '😀', '\0']),
+      fc.string({ unit: 'grapheme', maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const text = pieces.join('');
+        expect(toIndexText(text)).toBe(referenceIndexText(text));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

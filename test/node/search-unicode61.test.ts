@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import {
   CJK_CHAR_PATTERN,
   foldToken,
+  isCjkCodePoint,
   TOKEN_CHAR_PATTERN,
   WORD_PATTERN,
 } from '../../src/core/search/unicode61.js';
@@ -84,6 +85,20 @@ describe('unicode61 tables', () => {
     expect(wrong.map((cp) => cp.toString(16))).toEqual([]);
     expect(measured.inside.get(0x301)).toBe(true);
     expect(measured.alone.get(0x301)).toBe(null);
+  });
+
+  test('isCjkCodePoint agrees with the CJK pattern, which holds only token characters', () => {
+    const cjk = new RegExp(`^${CJK_CHAR_PATTERN}$`, 'u');
+    const wrong = points.filter((cp) => isCjkCodePoint(cp) !== cjk.test(String.fromCodePoint(cp)));
+    expect(wrong.map((cp) => cp.toString(16))).toEqual([]);
+    expect([0x6570, 0x30fc, 0xac80, 0x20000].map(isCjkCodePoint)).toEqual([true, true, true, true]);
+    expect([0x41, 0x3001, 0x30fb, 0x3099, 0x1f600].map(isCjkCodePoint)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   test('foldToken gives the same key to characters SQLite folds alike', () => {

@@ -23,6 +23,7 @@ const CHUNK_G = /\S+/g;
 /** A CJK run (group 1) or a token outside CJK text, in the order they appear. */
 const PIECE_G = new RegExp(`(${CJK_CHAR_PATTERN}+)|${WORD_PATTERN}`, 'gu');
 const TOKEN_CHAR = new RegExp(TOKEN_CHAR_PATTERN, 'u');
+const MAX_PHRASES = 256;
 const QUOTE = 0x22;
 const STAR = 0x2a;
 const COMMA = 0x2c;
@@ -37,35 +38,48 @@ const CLOSE_BRACE = 0x7d;
  * "src/app.ts" match as written, and the MATCH string can never make FTS5 throw. All chunks must
  * match. The last chunk is a prefix ("brul" finds "Brûlée"), and so is any chunk ending in a single
  * CJK character: the index has no one-character tokens inside longer CJK runs, only bigrams.
+ * Repeated chunks count once; past 256 distinct chunks (a pasted page) the middle ones are dropped,
+ * as FTS5 slows down sharply with thousands of phrases.
  */
 export function translatePlainQuery(query: string): TranslatedQuery {
   const text = toNfc(query);
-  const phrases: string[] = [];
-  const terms = new TermList();
+  // Phrase → its terms. Deleting before setting moves a repeated phrase last, so the last chunk
+  // stays last and takes the prefix.
+  const phrases = new Map<string, QueryTerm[]>();
   CHUNK_G.lastIndex = 0;
   for (let chunk = CHUNK_G.exec(text); chunk !== null; chunk = CHUNK_G.exec(text)) {
     if (!TOKEN_CHAR.test(chunk[0])) continue;
     let phrase = '';
+    const terms: QueryTerm[] = [];
     let endsWithLoneCjk = false;
     PIECE_G.lastIndex = 0;
     for (let piece = PIECE_G.exec(chunk[0]); piece !== null; piece = PIECE_G.exec(chunk[0])) {
       const run = piece[1];
       phrase += `${phrase === '' ? '' : ' '}${run === undefined ? piece[0] : cjkBigrams(run)}`;
-      terms.add(run ?? piece[0], run !== undefined);
+      terms.push(run === undefined ? wordTerm(piece[0]) : { text: run, prefix: false, cjk: true });
       endsWithLoneCjk = run !== undefined && isOneCodePoint(run);
     }
     // Tokens hold no '"' (a separator), so doubling only guards against a future table change.
-    phrases.push(`"${phrase.includes('"') ? phrase.replaceAll('"', '""') : phrase}"`);
-    if (endsWithLoneCjk) terms.markLastPrefix();
-    if (endsWithLoneCjk) phrases[phrases.length - 1] += '*';
+    phrase = `"${phrase.includes('"') ? phrase.replaceAll('"', '""') : phrase}"`;
+    if (endsWithLoneCjk) {
+      phrase += '*';
+      terms[terms.length - 1]!.prefix = true;
+    }
+    phrases.delete(phrase);
+    phrases.set(phrase, terms);
   }
-  if (phrases.length === 0) return { match: null, terms: [] };
-  const last = phrases.length - 1;
-  if (!phrases[last]!.endsWith('*')) {
-    phrases[last] += '*';
-    terms.markLastPrefix();
+  if (phrases.size === 0) return { match: null, terms: [] };
+  let kept = [...phrases];
+  if (kept.length > MAX_PHRASES) kept = [...kept.slice(0, MAX_PHRASES - 1), kept[kept.length - 1]!];
+  const last = kept[kept.length - 1]!;
+  if (!last[0].endsWith('*')) {
+    last[0] += '*';
+    last[1][last[1].length - 1]!.prefix = true;
   }
-  return { match: phrases.join(' '), terms: terms.list() };
+  return {
+    match: kept.map(([phrase]) => phrase).join(' '),
+    terms: uniqueTerms(kept.flatMap(([, terms]) => terms)),
+  };
 }
 
 function isOneCodePoint(text: string): boolean {
@@ -81,7 +95,7 @@ function isOneCodePoint(text: string): boolean {
 export function translateFts5Query(query: string): TranslatedQuery {
   const text = toNfc(query.includes('\0') ? query.replaceAll('\0', ' ') : query);
   if (!/\S/.test(text)) return { match: null, terms: [] };
-  const terms = new TermList();
+  const terms: QueryTerm[] = [];
   let match = '';
   let inColumnSet = false;
   let previousSyntax = 0;
@@ -97,7 +111,7 @@ export function translateFts5Query(query: string): TranslatedQuery {
       }
       const phrase = text.slice(i + 1, end - 1).replaceAll('""', '"');
       match += hasCjk(phrase) ? `"${toIndexText(phrase).replaceAll('"', '""')}"` : text.slice(i, end);
-      terms.addPhrase(phrase, nextSyntax(text, end) === STAR);
+      terms.push(...phraseTerms(phrase, nextSyntax(text, end) === STAR));
       i = end;
     } else if (isBarewordCode(code)) {
       let end = i + 1;
@@ -115,7 +129,7 @@ export function translateFts5Query(query: string): TranslatedQuery {
         if (quoted && match.endsWith('"')) match += ' ';
         match += quoted ? `"${toIndexText(word)}"` : word;
         if (quoted && text.charCodeAt(end) === QUOTE) match += ' ';
-        terms.addPhrase(word, next === STAR);
+        terms.push(...phraseTerms(word, next === STAR));
       }
       i = end;
     } else {
@@ -127,7 +141,7 @@ export function translateFts5Query(query: string): TranslatedQuery {
     const last = text.charCodeAt(i - 1);
     if (!isSpaceCode(last)) previousSyntax = last;
   }
-  return { match, terms: terms.list() };
+  return { match, terms: uniqueTerms(terms) };
 }
 
 /** FTS5 bareword characters: ASCII letters, digits, '_', 0x1A and everything outside ASCII. */
@@ -142,9 +156,9 @@ function isBarewordCode(code: number): boolean {
   );
 }
 
-/** FTS5 skips exactly these between tokens of its syntax. */
+/** FTS5 skips exactly these between tokens of its syntax (fts5ExprIsspace). */
 function isSpaceCode(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d;
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
 /** Where the string opened at `start` ends (after its closing quote), or -1 when it is unterminated. */
@@ -164,36 +178,29 @@ function nextSyntax(text: string, from: number): number {
   return i < text.length ? text.charCodeAt(i) : -1;
 }
 
+function wordTerm(token: string): QueryTerm {
+  return { text: foldToken(token), prefix: false, cjk: false };
+}
+
+/** The terms of a phrase in the 'fts5' syntax; with `prefix`, its last token is a prefix. */
+function phraseTerms(phrase: string, prefix: boolean): QueryTerm[] {
+  const terms: QueryTerm[] = [];
+  PIECE_G.lastIndex = 0;
+  for (let piece = PIECE_G.exec(phrase); piece !== null; piece = PIECE_G.exec(phrase)) {
+    terms.push(piece[1] === undefined ? wordTerm(piece[0]) : { text: piece[1], prefix: false, cjk: true });
+  }
+  const last = terms[terms.length - 1];
+  if (last && prefix) last.prefix = true;
+  return terms;
+}
+
 /** Terms in query order, each once. */
-class TermList {
-  readonly #terms: QueryTerm[] = [];
-
-  add(text: string, cjk: boolean): void {
-    this.#terms.push({ text: cjk ? text : foldToken(text), prefix: false, cjk });
-  }
-
-  /** Adds the tokens of a phrase; with `prefix`, its last token is a prefix. */
-  addPhrase(phrase: string, prefix: boolean): void {
-    const before = this.#terms.length;
-    PIECE_G.lastIndex = 0;
-    for (let piece = PIECE_G.exec(phrase); piece !== null; piece = PIECE_G.exec(phrase)) {
-      this.add(piece[1] ?? piece[0], piece[1] !== undefined);
-    }
-    if (prefix && this.#terms.length > before) this.markLastPrefix();
-  }
-
-  markLastPrefix(): void {
-    const last = this.#terms[this.#terms.length - 1];
-    if (last) last.prefix = true;
-  }
-
-  list(): QueryTerm[] {
-    const seen = new Set<string>();
-    return this.#terms.filter((term) => {
-      const key = `${term.cjk ? 'c' : term.prefix ? 'p' : 'w'}${term.text}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-  }
+function uniqueTerms(terms: QueryTerm[]): QueryTerm[] {
+  const seen = new Set<string>();
+  return terms.filter((term) => {
+    const key = `${term.cjk ? 'c' : term.prefix ? 'p' : 'w'}${term.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

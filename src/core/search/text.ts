@@ -4,12 +4,11 @@
  * no spaces between words, is found by any substring of two or more characters.
  */
 import type { JsonObject, JsonValue, ToolCall } from '../types.js';
-import { CJK_CHAR_PATTERN } from './unicode61.js';
+import { CJK_CHAR_PATTERN, isCjkCodePoint } from './unicode61.js';
 
 /** Below U+0300 nothing composes or decomposes under NFC and no CJK character exists. */
 const MAYBE_NOT_NFC = /[^\0-\u02ff]/;
 const CJK_CHAR = new RegExp(CJK_CHAR_PATTERN, 'u');
-const CJK_RUN_G = new RegExp(`${CJK_CHAR_PATTERN}+`, 'gu');
 
 /*
  * Keys whose text is the part's text (Anthropic and OpenAI text, thinking and refusal blocks), and
@@ -140,14 +139,78 @@ export function cjkBigrams(run: string): string {
 export function toIndexText(text: string): string {
   if (!MAYBE_NOT_NFC.test(text)) return text;
   const normalized = text.normalize('NFC');
-  return CJK_CHAR.test(normalized) ? normalized.replace(CJK_RUN_G, spacedBigrams) : normalized;
+  return CJK_CHAR.test(normalized) ? bigramText(normalized) : normalized;
 }
 
-function spacedBigrams(run: string, offset: number, whole: string): string {
-  const end = offset + run.length;
-  const before = offset > 0 && !isSpace(whole.charCodeAt(offset - 1)) ? ' ' : '';
-  const after = end < whole.length && !isSpace(whole.charCodeAt(end)) ? ' ' : '';
-  return `${before}${cjkBigrams(run)}${after}`;
+/*
+ * Runs once per indexed event, so it writes UTF-16 code units into one reused buffer instead of
+ * building a string per bigram (five times faster on Chinese text than a replace callback).
+ */
+let buffer = new Uint16Array(4096);
+/** Larger texts get a buffer of their own, so one huge event does not pin megabytes for good. */
+const MAX_SHARED_BUFFER = 1 << 16;
+/*
+ * Decoding the buffer is twice as fast as String.fromCharCode. It turns lone surrogates into U+FFFD,
+ * as SQLite does when the text is bound anyway. Runtimes without UTF-16 in TextDecoder fall back.
+ */
+const UTF16 = newUtf16Decoder();
+/** String.fromCharCode takes its units as arguments; engines cap the argument count. */
+const DECODE_CHUNK = 8192;
+
+function newUtf16Decoder(): TextDecoder | null {
+  try {
+    return new TextDecoder('utf-16le');
+  } catch {
+    return null;
+  }
+}
+
+function bigramText(text: string): string {
+  const length = text.length;
+  // Each character is written at most twice, with a space per bigram and around each run.
+  const needed = length * 4;
+  if (buffer.length < needed && needed <= MAX_SHARED_BUFFER) buffer = new Uint16Array(needed);
+  const out = buffer.length >= needed ? buffer : new Uint16Array(needed);
+  let written = 0;
+  let runStart = -1;
+  let previousChar = -1;
+  for (let i = 0; i <= length; ) {
+    const unit = i < length ? text.charCodeAt(i) : -1;
+    const pair = unit >= 0xd800 && unit <= 0xdbff && i + 1 < length;
+    const codePoint = pair ? text.codePointAt(i)! : unit;
+    const width = pair ? 2 : 1;
+    if (codePoint >= 0 && isCjkCodePoint(codePoint)) {
+      if (runStart < 0) {
+        runStart = i;
+        if (written > 0 && !isSpace(out[written - 1]!)) out[written++] = 0x20;
+      } else {
+        // A bigram: the previous character and this one, after a space unless it is the first.
+        if (previousChar > runStart) out[written++] = 0x20;
+        for (let k = previousChar; k < i + width; k++) out[written++] = text.charCodeAt(k);
+      }
+      previousChar = i;
+      i += width;
+      continue;
+    }
+    if (runStart >= 0) {
+      // A run of one character stays itself.
+      if (previousChar === runStart) for (let k = runStart; k < i; k++) out[written++] = text.charCodeAt(k);
+      if (unit >= 0 && !isSpace(unit)) out[written++] = 0x20;
+      runStart = -1;
+    }
+    if (unit >= 0) out[written++] = unit;
+    i++;
+  }
+  const units = out.subarray(0, written);
+  if (UTF16 !== null) return UTF16.decode(units);
+  let result = '';
+  for (let from = 0; from < written; from += DECODE_CHUNK) {
+    result += String.fromCharCode.apply(
+      null,
+      units.subarray(from, from + DECODE_CHUNK) as unknown as number[],
+    );
+  }
+  return result;
 }
 
 /** ASCII whitespace and the ideographic space, the separators CJK text is commonly next to. */

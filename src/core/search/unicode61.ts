@@ -126,12 +126,45 @@ const cjk = parseRanges(CJK);
 const startExcluded = union(separators, cjk);
 const innerExcluded = union(subtract(separators, parseRanges(INNER_DIACRITICS)), cjk);
 
+/** Regex source (flag `u`) of a character that starts a token outside CJK text. */
+export const WORD_START_PATTERN: string = `[^${classBody(startExcluded)}]`;
+
+/** Regex source (flag `u`) of a non-ASCII character that starts a token outside CJK text. */
+export const WORD_START_NON_ASCII_PATTERN: string = `[^\\u{0}-\\u{7f}${classBody(startExcluded)}]`;
+
 /**
  * Regex source (flag `u`) of one token outside CJK text, as unicode61 reads it once CJK runs are
  * set apart: a token character, then token characters or inner diacritics. Lone surrogates are
  * separators, as SQLite sees them (they reach it as U+FFFD).
  */
-export const WORD_PATTERN: string = `[^${classBody(startExcluded)}][^${classBody(innerExcluded)}]*`;
+export const WORD_PATTERN: string = `${WORD_START_PATTERN}[^${classBody(innerExcluded)}]*`;
+
+const innerDiacritics = parseRanges(INNER_DIACRITICS);
+
+/** Whether a UTF-16 unit is a diacritic that joins the characters around it into one token. */
+export function isInnerDiacritic(code: number): boolean {
+  for (let i = 0; i < innerDiacritics.length; i += 2) {
+    if (code >= innerDiacritics[i]! && code <= innerDiacritics[i + 1]!) return true;
+  }
+  return false;
+}
+
+/** CJK membership of every BMP code point, for the per-character loop that builds bigrams. */
+const CJK_BMP = new Uint8Array(0x10000);
+const CJK_ASTRAL: Ranges = [];
+for (let i = 0; i < cjk.length; i += 2) {
+  if (cjk[i + 1]! <= 0xffff) CJK_BMP.fill(1, cjk[i]!, cjk[i + 1]! + 1);
+  else CJK_ASTRAL.push(cjk[i]!, cjk[i + 1]!);
+}
+
+/** Whether a code point is a CJK token character (one the index stores as bigrams). */
+export function isCjkCodePoint(codePoint: number): boolean {
+  if (codePoint < 0x10000) return CJK_BMP[codePoint] === 1;
+  for (let i = 0; i < CJK_ASTRAL.length; i += 2) {
+    if (codePoint >= CJK_ASTRAL[i]! && codePoint <= CJK_ASTRAL[i + 1]!) return true;
+  }
+  return false;
+}
 
 /** Regex source (flag `u`) of one CJK token character. */
 export const CJK_CHAR_PATTERN: string = `[${classBody(cjk)}]`;

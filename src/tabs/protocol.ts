@@ -1,0 +1,76 @@
+/**
+ * Every message that crosses between tabs (and app workers) of one origin, in one place.
+ *
+ * Channels, per store name:
+ * - `threadkeep:<name>` — broadcast: hello, leader announcements, committed changes, calls to the leader.
+ * - `threadkeep:<name>:<clientId>` — one client's inbox: results of its forwarded calls.
+ */
+import type { Method } from '../core/api.js';
+import type { Backend, Change } from '../core/types.js';
+
+export interface WireError {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/** A client that just opened the store asks who leads. */
+export interface HelloMessage {
+  type: 'hello';
+  from: string;
+}
+
+/** The leader says it leads; followers send it their pending calls again. */
+export interface LeaderMessage {
+  type: 'leader';
+  leaderId: string;
+  backend: Backend;
+  fallbackReason: string | null;
+}
+
+/** A follower's call. `callId` (writes only) lets any leader apply it at most once. */
+export interface CallMessage {
+  type: 'call';
+  from: string;
+  id: number;
+  method: Method;
+  args: unknown[];
+  callId?: string;
+  /** The leader the follower believes in; another leader ignores the message. */
+  to: string;
+}
+
+export interface ResultMessage {
+  type: 'result';
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: WireError;
+}
+
+/** Changes a leader committed, in commit order. */
+export interface ChangesMessage {
+  type: 'changes';
+  leaderId: string;
+  changes: readonly Change[];
+}
+
+export type StoreMessage = HelloMessage | LeaderMessage | CallMessage | ChangesMessage;
+
+export function storeChannelName(name: string): string {
+  return `threadkeep:${name}`;
+}
+
+export function inboxChannelName(name: string, clientId: string): string {
+  return `threadkeep:${name}:${clientId}`;
+}
+
+/** The Web Lock whose holder leads the store. */
+export function leaderLockName(name: string): string {
+  return `threadkeep:${name}`;
+}
+
+/** Held by a leader's worker for as long as it lives; the leader watches it to notice a crash. */
+export function workerLockName(name: string, instance: string): string {
+  return `threadkeep-worker:${name}:${instance}`;
+}
