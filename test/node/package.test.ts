@@ -41,7 +41,16 @@ describe('the packed package', () => {
     expect(LIBRARY_VERSION).toBe(pkg.version);
   });
 
-  it('imports from plain Node and runs the README example', () => {
+  it('runs the README example exactly as printed', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const example = /## Use it\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("from 'threadkeep'");
+    writeFileSync(join(project, 'readme.mjs'), example!);
+    const out = execFileSync('node', ['readme.mjs'], { cwd: project, encoding: 'utf8' });
+    expect(out).toBe('The origin private file system. [ [ 4, 10 ], [ 11, 18 ] ]\nmemory\n');
+  }, 60_000);
+
+  it('imports from plain Node: errors, fileStorage across reopen', () => {
     const script = `
       import { openStore, ThreadkeepError } from 'threadkeep';
       import { fileStorage } from 'threadkeep/node';
