@@ -14,9 +14,10 @@
 import { fromWireError, toWireError } from '../client/comlink-errors.js';
 import { WorkerConnection } from '../client/worker-connection.js';
 import type { WorkerOpened } from '../client/worker-host.js';
-import { type Method, WRITE_METHODS } from '../core/api.js';
+import type { Method } from '../core/api.js';
 import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { WRITE_METHODS } from '../core/methods.js';
 import type { Change, Durability } from '../core/types.js';
 import {
   type CallMessage,
