@@ -11,14 +11,15 @@
  * which answers already-applied ones from the record instead of applying them again.
  */
 
-import { fromWireError, toWireError } from '../client/comlink-errors.js';
-import { WorkerConnection } from '../client/worker-connection.js';
+import { toWireError } from '../client/comlink-errors.js';
 import type { WorkerOpened } from '../client/worker-host.js';
 import type { Method } from '../core/api.js';
 import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { WRITE_METHODS } from '../core/methods.js';
 import type { Change, Durability } from '../core/types.js';
+import { ForwardedCalls } from './forwarded-calls.js';
+import { LeaderWorker } from './leader-worker.js';
 import {
   type CallMessage,
   type ChangesMessage,
@@ -38,15 +39,7 @@ export interface TabClientOptions {
 
 type Role = 'connecting' | 'leader' | 'follower' | 'suspended' | 'closed';
 
-interface PendingCall {
-  message: CallMessage;
-  resolve(value: unknown): void;
-  reject(error: ThreadkeepError): void;
-}
-
 const LEADER_WAIT_MS = 10_000;
-const BUSY_RETRY_MS = 100;
-const BUSY_RETRY_LIMIT_MS = 5_000;
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -59,8 +52,6 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class TabClient {
   readonly clientId: string = newId();
   readonly options: TabClientOptions;
@@ -70,14 +61,11 @@ export class TabClient {
   #ready = deferred<void>();
   #leaderId: string | undefined;
   #opened: WorkerOpened | undefined;
-  #connection: WorkerConnection | undefined;
-  #restarting: Promise<WorkerConnection> | undefined;
+  #leader: LeaderWorker | undefined;
   #releaseLock: (() => void) | undefined;
   #lockRequest: AbortController | undefined;
   #channel: BroadcastChannel | undefined;
-  #inbox: BroadcastChannel | undefined;
-  readonly #pending = new Map<number, PendingCall>();
-  #nextCall = 1;
+  #calls: ForwardedCalls | undefined;
   #nextCallId = 1;
   readonly #changeListeners = new Set<(changes: readonly Change[]) => void>();
   #failure: ThreadkeepError | undefined;
@@ -128,7 +116,7 @@ export class TabClient {
       return;
     }
     this.#channel ??= this.#openChannel();
-    this.#inbox ??= this.#openInbox();
+    this.#calls ??= new ForwardedCalls(this.options.name, this.clientId, (m) => this.#post(m));
     const lock = leaderLockName(this.options.name);
     void navigator.locks.request(lock, { ifAvailable: true }, (held) => {
       if (!held) {
@@ -170,25 +158,23 @@ export class TabClient {
   async #lead(release: (() => void) | undefined, initial: boolean): Promise<void> {
     this.#releaseLock = release;
     try {
-      const connection = await this.#startWorker();
+      const leader = await LeaderWorker.start(this.options, (changes) => this.#committed(changes));
       if (this.#role === 'closed' || this.#role === 'suspended') {
-        await connection.close();
+        await leader.close();
         this.#giveUpLock();
         return;
       }
-      this.#connection = connection;
-      this.#opened = connection.opened;
+      this.#leader = leader;
+      this.#opened = leader.opened;
       this.#role = 'leader';
       this.#leaderId = this.clientId;
       this.#announce();
       this.#ready.resolve();
       // Calls this client had sent to the previous leader: it may have applied some; call ids tell.
-      for (const [id, call] of this.#pending) {
-        this.#pending.delete(id);
-        this.#runLocal(call.message.method, call.message.args, call.message.callId).then(
-          call.resolve,
-          call.reject,
-        );
+      for (const call of this.#calls?.takeAll() ?? []) {
+        leader
+          .run(call.message.method, call.message.args, call.message.callId)
+          .then(call.resolve, call.reject);
       }
     } catch (error) {
       const failure = toThreadkeepError(error, `opening store "${this.options.name}"`);
@@ -198,23 +184,6 @@ export class TabClient {
         return;
       }
       this.#fail(failure);
-    }
-  }
-
-  async #startWorker(): Promise<WorkerConnection> {
-    const started = Date.now();
-    for (;;) {
-      try {
-        const connection = await WorkerConnection.start(this.options, () => {});
-        connection.subscribe((changes) => this.#committed(changes));
-        return connection;
-      } catch (error) {
-        // We hold the lock, so "busy" means a dead leader's OPFS handles not yet released.
-        const busy =
-          error instanceof ThreadkeepError && (error.details as { busy?: boolean } | undefined)?.busy;
-        if (!busy || Date.now() - started > BUSY_RETRY_LIMIT_MS) throw error;
-        await sleep(BUSY_RETRY_MS);
-      }
     }
   }
 
@@ -235,8 +204,7 @@ export class TabClient {
 
   #fail(error: ThreadkeepError): void {
     this.#failure = error;
-    for (const call of this.#pending.values()) call.reject(error);
-    this.#pending.clear();
+    this.#calls?.rejectAll(error);
   }
 
   // ---- messages ----
@@ -245,19 +213,6 @@ export class TabClient {
     const channel = new BroadcastChannel(storeChannelName(this.options.name));
     channel.onmessage = (event: MessageEvent<StoreMessage>) => this.#onStoreMessage(event.data);
     return channel;
-  }
-
-  #openInbox(): BroadcastChannel {
-    const inbox = new BroadcastChannel(inboxChannelName(this.options.name, this.clientId));
-    inbox.onmessage = (event: MessageEvent<ResultMessage>) => {
-      const result = event.data;
-      const call = this.#pending.get(result.id);
-      if (!call) return;
-      this.#pending.delete(result.id);
-      if (result.ok) call.resolve(result.value);
-      else call.reject(fromWireError(result.error as Parameters<typeof fromWireError>[0]));
-    };
-    return inbox;
   }
 
   #post(message: StoreMessage): void {
@@ -287,11 +242,7 @@ export class TabClient {
     this.#leaderId = message.leaderId;
     this.#opened = { backend: message.backend, fallbackReason: message.fallbackReason };
     this.#ready.resolve();
-    if (!changed) return;
-    for (const call of this.#pending.values()) {
-      call.message.to = message.leaderId;
-      this.#post(call.message);
-    }
+    if (changed) this.#calls?.resend(message.leaderId);
   }
 
   #answer(call: CallMessage): void {
@@ -335,65 +286,14 @@ export class TabClient {
     const callId = WRITE_METHODS.has(method) ? `${this.clientId}:${this.#nextCallId++}` : undefined;
     await this.#ready.promise;
     if (this.#role === 'leader') return this.#runLocal(method, args, callId);
-    return new Promise((resolve, reject) => {
-      const message: CallMessage = {
-        type: 'call',
-        from: this.clientId,
-        id: this.#nextCall++,
-        method,
-        args,
-        to: this.#leaderId ?? '',
-        ...(callId !== undefined && { callId }),
-      };
-      this.#pending.set(message.id, { message, resolve, reject });
-      try {
-        this.#post(message);
-      } catch (error) {
-        this.#pending.delete(message.id);
-        reject(
-          (error as { name?: string }).name === 'DataCloneError'
-            ? new ThreadkeepError(
-                'INVALID_ARGUMENT',
-                `an argument is not JSON and cannot be stored (${(error as Error).message})`,
-              )
-            : toThreadkeepError(error, 'forwarding the call'),
-        );
-      }
-    });
+    if (!this.#calls) throw new ThreadkeepError('INTERNAL', 'a follower without a channel to its leader');
+    return this.#calls.send(this.clientId, this.#leaderId ?? '', method, args, callId);
   }
 
-  async #runLocal(method: Method, args: unknown[], callId: string | undefined): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      const connection = await this.#liveConnection();
-      try {
-        return await connection.call(method, args, callId);
-      } catch (error) {
-        // The worker died under the call: once, retry on a fresh worker; a write's call id keeps
-        // it from applying twice.
-        const retry =
-          connection.dead &&
-          attempt === 0 &&
-          this.#role === 'leader' &&
-          (error as ThreadkeepError).code === 'INTERNAL';
-        if (!retry) throw error;
-      }
-    }
-  }
-
-  /** The leader's worker, restarted (on the same backend) if it died. */
-  async #liveConnection(): Promise<WorkerConnection> {
-    const current = this.#connection;
-    if (!current) throw new ThreadkeepError('CLOSED', `store "${this.options.name}" is not open here`);
-    if (!current.dead) return current;
-    this.#restarting ??= this.#startWorker()
-      .then((c) => {
-        this.#connection = c;
-        return c;
-      })
-      .finally(() => {
-        this.#restarting = undefined;
-      });
-    return this.#restarting;
+  #runLocal(method: Method, args: unknown[], callId: string | undefined): Promise<unknown> {
+    if (!this.#leader)
+      return Promise.reject(new ThreadkeepError('CLOSED', `store "${this.options.name}" is not open here`));
+    return this.#leader.run(method, args, callId);
   }
 
   // ---- lifecycle ----
@@ -405,8 +305,8 @@ export class TabClient {
     this.#role = 'suspended';
     this.#lockRequest?.abort();
     if (wasLeader) {
-      this.#connection?.terminate('the page was hidden; the store was handed to another tab');
-      this.#connection = undefined;
+      this.#leader?.terminate('the page was hidden; the store was handed to another tab');
+      this.#leader = undefined;
       this.#giveUpLock();
     }
     this.#ready = deferred<void>();
@@ -426,16 +326,15 @@ export class TabClient {
     this.#lockRequest?.abort();
     const closedError = new ThreadkeepError('CLOSED', `store "${this.options.name}" is closed`);
     this.#ready.reject(closedError);
-    for (const call of this.#pending.values()) call.reject(closedError);
-    this.#pending.clear();
+    this.#calls?.rejectAll(closedError);
     this.#changeListeners.clear();
     try {
-      if (wasLeader) await this.#connection?.close();
+      if (wasLeader) await this.#leader?.close();
     } finally {
-      this.#connection = undefined;
+      this.#leader = undefined;
       this.#giveUpLock();
       this.#channel?.close();
-      this.#inbox?.close();
+      this.#calls?.close();
     }
   }
 }
