@@ -38,13 +38,18 @@ export class ArtifactExplorer {
   #ref: ArtifactRef | null = null;
   #output = el('div', { class: 'drill-output', 'aria-live': 'polite' });
   #call = el('p', { class: 'drill-call' });
+  /** Only the newest open and the newest drilldown show: "Next 20" twice shows the second range. */
+  #opening = 0;
+  #drilling = 0;
 
   constructor(hooks: ArtifactExplorerHooks) {
     this.#hooks = hooks;
   }
 
   async open(handle: string): Promise<void> {
+    const opening = ++this.#opening;
     const ref = await this.#hooks.store().artifacts.ref(handle);
+    if (opening !== this.#opening) return;
     if (!ref) throw new Error(`artifact "${handle}" is no longer stored`);
     this.#ref = ref;
     this.#output = el('div', { class: 'drill-output', 'aria-live': 'polite' });
@@ -240,8 +245,9 @@ export class ArtifactExplorer {
   async #drill(selector: Selector): Promise<void> {
     const ref = this.#ref;
     if (!ref) return;
+    const drilling = ++this.#drilling;
     const text = await this.#hooks.store().artifacts.drilldown(ref.handle, selector);
-    if (ref !== this.#ref) return;
+    if (ref !== this.#ref || drilling !== this.#drilling) return;
     const bytes = new TextEncoder().encode(text).length;
     replaceChildren(
       this.#call,

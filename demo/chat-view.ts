@@ -41,6 +41,8 @@ export class ChatView {
   #sessionId: string | null = null;
   #editing: StoredEvent | null = null;
   #headerTimer = 0;
+  /** Bumped by every show: two jumps in one chat pass the session check, yet only the last counts. */
+  #showing = 0;
 
   constructor(hooks: ChatViewHooks) {
     this.#hooks = hooks;
@@ -95,6 +97,7 @@ export class ChatView {
   async show(sessionId: string | null, atSeq?: number): Promise<void> {
     if (sessionId !== this.#sessionId) this.#cancelEdit();
     this.#sessionId = sessionId;
+    const showing = ++this.#showing;
     this.#updateBusy();
     if (sessionId === null) {
       this.#renderHeader(null);
@@ -102,7 +105,7 @@ export class ChatView {
       return;
     }
     const session = await this.#hooks.store().sessions.get(sessionId);
-    if (this.#sessionId !== sessionId) return;
+    if (showing !== this.#showing) return;
     if (!session) {
       showNotice('That chat no longer exists', 'It was deleted here or in another tab.');
       void this.#hooks.navigate(null);

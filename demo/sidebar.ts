@@ -26,6 +26,8 @@ export class Sidebar {
   #activeId: string | null = null;
   #renaming: string | null = null;
   #timer = 0;
+  /** Reads overlap (a change, a rename, a delete): a slow older one must not paint over a newer. */
+  #listing = 0;
 
   constructor(hooks: SidebarHooks) {
     this.#hooks = hooks;
@@ -76,7 +78,10 @@ export class Sidebar {
   }
 
   async refresh(): Promise<void> {
-    this.#sessions = await this.#hooks.store().sessions.list({ limit: LIST_LIMIT });
+    const listing = ++this.#listing;
+    const sessions = await this.#hooks.store().sessions.list({ limit: LIST_LIMIT });
+    if (listing !== this.#listing) return;
+    this.#sessions = sessions;
     this.#render();
   }
 

@@ -35,6 +35,8 @@ export class StoragePanel {
   readonly #summary = byId<HTMLButtonElement>('storage-summary');
   readonly #facts = el('dl', { class: 'facts' });
   #timer = 0;
+  /** Overlapping reads of the counts: only the newest one is shown. */
+  #reading = 0;
 
   constructor(hooks: StoragePanelHooks) {
     this.#hooks = hooks;
@@ -62,7 +64,9 @@ export class StoragePanel {
   }
 
   async refresh(): Promise<void> {
+    const reading = ++this.#reading;
     const info = await this.#hooks.store().info();
+    if (reading !== this.#reading) return;
     this.#renderSummary(info);
     if (this.#dialog.open) this.#renderFacts(info);
   }

@@ -23,10 +23,13 @@ export class Transcript {
   #events: StoredEvent[] = [];
   #hasOlder = false;
   #hasNewer = false;
-  #loadingOlder = false;
-  #loadingNewer = false;
+  /** The page loads in flight at each edge of the window on screen (a new window has none). */
+  #olderLoad: Promise<void> | null = null;
+  #newerLoad: Promise<void> | null = null;
   /** Bumped by every open; work started for an older one is dropped. */
   #generation = 0;
+  /** The open whose window is on screen; behind #generation while an open is loading. */
+  #shownGeneration = 0;
   /** Loads and live updates run one at a time, in order, so the window never has holes. */
   #queue: Promise<void> = Promise.resolve();
   readonly #updating = new Set<string>();
@@ -40,8 +43,11 @@ export class Transcript {
       render: (event) => hooks.render(event),
       estimate: estimateEventHeight,
       onEdges: (nearStart, nearEnd) => {
-        if (nearStart && this.#hasOlder && !this.#loadingOlder) this.#loadOlder();
-        if (nearEnd && this.#hasNewer && !this.#loadingNewer) this.#loadNewer();
+        // The window on screen is about to be replaced (a jump is loading): extending it would
+        // only queue reads of pages nobody will see.
+        if (this.#shownGeneration !== this.#generation) return;
+        if (nearStart && this.#hasOlder && !this.#olderLoad) this.#loadOlder();
+        if (nearEnd && this.#hasNewer && !this.#newerLoad) this.#loadNewer();
       },
     });
     viewport.addEventListener('keydown', (event) => this.#onKey(event));
@@ -63,14 +69,14 @@ export class Transcript {
     this.#updating.clear();
     return this.#enqueue(generation, async () => {
       if (sessionId === null) {
-        this.#show([], false, false, 'bottom');
+        this.#show(generation, [], false, false, 'bottom');
         return;
       }
       const events = this.#hooks.store().events;
       if (atSeq === undefined) {
         const page = await events.tail(sessionId, PAGE);
         if (generation !== this.#generation) return;
-        this.#show(page, page.length === PAGE, false, 'bottom');
+        this.#show(generation, page, page.length === PAGE, false, 'bottom');
         return;
       }
       const half = PAGE / 2;
@@ -82,6 +88,7 @@ export class Transcript {
       const page = before.reverse().concat(after);
       const target = page.find((e) => e.seq === atSeq) ?? page.at(-1);
       this.#show(
+        generation,
         page,
         before.length === half,
         after.length === half,
@@ -93,7 +100,9 @@ export class Transcript {
 
   /** Follows the newest messages again (after the reader sends one). */
   scrollToBottom(): void {
-    if (this.#hasNewer && this.#sessionId) void this.open(this.#sessionId);
+    // A window still loading (a jump) may not reach the end either.
+    const tail = !this.#hasNewer && this.#shownGeneration === this.#generation;
+    if (!tail && this.#sessionId) void this.open(this.#sessionId);
     else this.#list.scrollToBottom();
   }
 
@@ -101,8 +110,11 @@ export class Transcript {
   onChange(change: Change): void {
     if (change.kind !== 'event' || change.sessionId !== this.#sessionId) return;
     const generation = this.#generation;
-    if (change.op === 'create' && !this.#hasNewer) {
-      void this.#enqueue(generation, () => this.#fetchNewer(1000));
+    if (change.op === 'create') {
+      // Whether the window reaches the end is decided when the read runs: a jump may come first.
+      void this.#enqueue(generation, async () => {
+        if (!this.#hasNewer) await this.#fetchNewer(this.#events.at(-1), 1000);
+      });
     } else if (change.op === 'update') {
       const loaded = new Set(this.#events.map((e) => e.id));
       for (const id of change.ids) {
@@ -134,14 +146,20 @@ export class Transcript {
   }
 
   #show(
+    generation: number,
     page: StoredEvent[],
     hasOlder: boolean,
     hasNewer: boolean,
     position: Parameters<VirtualList<StoredEvent>['setItems']>[1],
   ) {
+    this.#shownGeneration = generation;
     this.#events = page;
     this.#hasOlder = hasOlder;
     this.#hasNewer = hasNewer;
+    // Loads still queued for the old window drop themselves (their edge is gone); this one may
+    // start its own at once, from the layout below.
+    this.#olderLoad = null;
+    this.#newerLoad = null;
     this.#list.setItems(page, position);
   }
 
@@ -159,41 +177,51 @@ export class Transcript {
     return this.#queue;
   }
 
+  /**
+   * Each load extends the window at the edge it was asked for, and only while that is still the
+   * edge: a request made just before a jump's window replaced this one (its reads were in flight)
+   * must not prepend pages of the old place to the new window, a hole that scrolls the target away.
+   */
   #loadOlder(): void {
     const sessionId = this.#sessionId;
     const first = this.#events[0];
     if (!sessionId || !first) return;
-    this.#loadingOlder = true;
     const generation = this.#generation;
-    void this.#enqueue(generation, async () => {
+    const load = this.#enqueue(generation, async () => {
+      if (this.#events[0]?.id !== first.id) return;
       const older = await this.#hooks.store().events.list(sessionId, {
         beforeSeq: first.seq,
         order: 'desc',
         limit: PAGE,
       });
-      if (generation !== this.#generation) return;
+      if (generation !== this.#generation || this.#events[0]?.id !== first.id) return;
       this.#hasOlder = older.length === PAGE;
       this.#events = older.reverse().concat(this.#events);
       this.#list.setItems(this.#events, 'keep');
-    }).finally(() => {
-      this.#loadingOlder = false;
+    });
+    this.#olderLoad = load;
+    void load.finally(() => {
+      if (this.#olderLoad === load) this.#olderLoad = null;
     });
   }
 
   #loadNewer(): void {
-    this.#loadingNewer = true;
-    void this.#enqueue(this.#generation, () => this.#fetchNewer(PAGE)).finally(() => {
-      this.#loadingNewer = false;
+    const last = this.#events.at(-1);
+    if (!last) return;
+    const load = this.#enqueue(this.#generation, () => this.#fetchNewer(last, PAGE));
+    this.#newerLoad = load;
+    void load.finally(() => {
+      if (this.#newerLoad === load) this.#newerLoad = null;
     });
   }
 
-  async #fetchNewer(limit: number): Promise<void> {
+  /** Appends the events after `last`, if it is still the window's last one. */
+  async #fetchNewer(last: StoredEvent | undefined, limit: number): Promise<void> {
     const sessionId = this.#sessionId;
-    if (!sessionId) return;
+    if (!sessionId || this.#events.at(-1)?.id !== last?.id) return;
     const generation = this.#generation;
-    const last = this.#events.at(-1);
     const newer = await this.#hooks.store().events.list(sessionId, { afterSeq: last?.seq ?? 0, limit });
-    if (generation !== this.#generation) return;
+    if (generation !== this.#generation || this.#events.at(-1)?.id !== last?.id) return;
     this.#hasNewer = newer.length === limit;
     const known = new Set(this.#events.map((e) => e.id));
     const fresh = newer.filter((e) => !known.has(e.id));

@@ -18,6 +18,8 @@ export interface VirtualListOptions<T> {
 }
 
 type Target = { key: string; align: 'center' | 'nearest' };
+/** The first item on screen and how far its top sits from the viewport's top, to hold it still. */
+type Anchor = { key: string; delta: number };
 
 /** Extra pixels rendered above and below the viewport, so fast scrolling shows no blank. */
 const OVERSCAN = 800;
@@ -39,6 +41,8 @@ export class VirtualList<T> {
   #writtenTop = -1;
   #frame = 0;
   #width = 0;
+  /** Taken before a width change dropped the measured heights, for the layout that follows. */
+  #pendingAnchor: Anchor | null = null;
 
   constructor(options: VirtualListOptions<T>) {
     this.#o = options;
@@ -62,8 +66,12 @@ export class VirtualList<T> {
       for (const entry of entries) {
         if (entry.target === options.viewport) {
           const width = options.viewport.clientWidth;
-          // New width, new line breaks: every measured height is wrong now.
-          if (width !== this.#width) this.#heights.clear();
+          // New width, new line breaks: every measured height is wrong now. Note what the reader
+          // sees first, while the offsets still say where things are on screen.
+          if (width !== this.#width) {
+            this.#pendingAnchor ??= this.#anchor();
+            this.#heights.clear();
+          }
           this.#width = width;
         }
       }
@@ -83,6 +91,8 @@ export class VirtualList<T> {
 
   /** Replaces the items. 'keep' holds the view still (prepend, append); 'bottom' follows the end. */
   setItems(items: T[], position: 'keep' | 'bottom' | Target = 'keep'): void {
+    // Read against the old items: after a prepend, the old scrollTop points into the new ones.
+    const anchor = this.#anchor();
     this.#items = items;
     this.#indexOf.clear();
     for (const [i, item] of items.entries()) this.#indexOf.set(this.#o.key(item), i);
@@ -96,7 +106,7 @@ export class VirtualList<T> {
     }
     // A target (a search hit) is read where it is: stop following the bottom until the reader does.
     if (position !== 'keep') this.#stick = position === 'bottom';
-    this.#layout(typeof position === 'object' ? position : null);
+    this.#layout(typeof position === 'object' ? position : null, anchor);
   }
 
   /** Swaps in a new version of an item (same key); re-renders it if it is on screen. */
@@ -175,17 +185,23 @@ export class VirtualList<T> {
     return Math.max(0, lo);
   }
 
-  #layout(target: Target | null): void {
+  /** What the reader looks at now, in the model's coordinates (true for everything measured). */
+  #anchor(): Anchor | null {
+    if (this.#pendingAnchor) return this.#pendingAnchor;
+    if (this.#items.length === 0) return null;
+    const offsets = this.#ensureOffsets();
+    const index = this.#indexAt(this.#o.viewport.scrollTop);
+    return { key: this.#o.key(this.#items[index]!), delta: offsets[index]! - this.#o.viewport.scrollTop };
+  }
+
+  #layout(target: Target | null, anchor: Anchor | null = this.#anchor()): void {
     const viewport = this.#o.viewport;
     const n = this.#items.length;
-    // What the reader looks at now, in the model's coordinates (true for everything measured).
-    let offsets = this.#ensureOffsets();
-    const anchorIndex = n === 0 ? -1 : this.#indexAt(viewport.scrollTop);
-    const anchorKey = anchorIndex < 0 ? undefined : this.#o.key(this.#items[anchorIndex]!);
-    const anchorDelta = anchorIndex < 0 ? 0 : offsets[anchorIndex]! - viewport.scrollTop;
+    this.#pendingAnchor = null;
+    const anchorIndex = anchor ? this.#indexOf.get(anchor.key) : undefined;
 
     for (let pass = 0; pass < 4; pass++) {
-      offsets = this.#ensureOffsets();
+      const offsets = this.#ensureOffsets();
       const height = viewport.clientHeight;
       const total = offsets[n]!;
       let top = viewport.scrollTop;
@@ -198,8 +214,8 @@ export class VirtualList<T> {
         else if (itemTop + itemHeight > top + height) top = itemTop + itemHeight - height;
       } else if (this.#stick) {
         top = total - height;
-      } else if (anchorKey !== undefined && this.#indexOf.has(anchorKey)) {
-        top = offsets[this.#indexOf.get(anchorKey)!]! - anchorDelta;
+      } else if (anchor && anchorIndex !== undefined) {
+        top = offsets[anchorIndex]! - anchor.delta;
       }
       top = Math.max(0, Math.min(top, total - height));
       this.#renderWindow(top, height);

@@ -17,6 +17,8 @@ type DemoGlobals = typeof globalThis & {
   threadkeepDemo: { store: Store };
   __changes: Change[];
   __xss?: number;
+  /** The jump test's gate on the page's own `events.list` reads. */
+  __jump?: { held: number; release(): void; restore(): void };
 };
 
 const SHOTS = join(repoRoot, 'docs/screenshots');
@@ -418,6 +420,78 @@ describe('the demo page', () => {
     expect(box!.y).toBeLessThan(DESKTOP.height);
     expect(await articles.count()).toBeLessThan(60);
     await page.locator('#search-input').fill('');
+  });
+
+  it('lands a jump on its message whatever order the loads finish in, on a throttled CPU', async () => {
+    // A loaded CI machine, and a jump whose reads come back only after the reader has scrolled
+    // the old window to its top: that layout asks for the page before the old window, and that
+    // page must not end up in (or scroll away) the new one.
+    const seq = 4321;
+    const cdp = await profile.context.newCDPSession(page);
+    try {
+      await page.locator('#session-list .session-link', { hasText: 'Seeded chat' }).click();
+      await page.locator('#transcript article[data-seq="10000"]').waitFor();
+      const reference = await page.evaluate(async (at) => {
+        const store = (globalThis as DemoGlobals).threadkeepDemo.store;
+        const id = new URLSearchParams(location.hash.slice(1)).get('chat')!;
+        const [event] = await store.events.list(id, { afterSeq: at - 1, limit: 1 });
+        return /\(ref (\w+)\)/.exec(String(event!.content))![1]!;
+      }, seq);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      await page.evaluate((at) => {
+        const w = globalThis as DemoGlobals;
+        const events = w.threadkeepDemo.store.events;
+        const list = events.list;
+        let release = () => {};
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const jump = { held: 0, release, restore: () => (events.list = list) };
+        w.__jump = jump;
+        events.list = async (sessionId, options) => {
+          if (options?.afterSeq === at || options?.beforeSeq === at + 1) {
+            jump.held++;
+            await gate;
+          }
+          return list(sessionId, options);
+        };
+      }, seq);
+      await page.locator('#search-input').fill(reference);
+      const hits = page.locator('#search-results [role="option"]');
+      await hits.first().waitFor();
+      expect(await hits.count()).toBe(1);
+      await page.locator('#search-input').press('Enter');
+      await page.waitForFunction(() => (globalThis as DemoGlobals).__jump!.held === 2);
+      await page.locator('#transcript').evaluate(async (t) => {
+        t.scrollTo({ top: 0 });
+        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      });
+      await page.evaluate(() => (globalThis as DemoGlobals).__jump!.release());
+
+      const target = page.locator(`#transcript article[data-seq="${seq}"]`);
+      await target.waitFor();
+      await expect.poll(() => target.evaluate((a) => a === document.activeElement)).toBe(true);
+      await page.waitForTimeout(1000);
+      expect(await target.evaluate((a) => a === document.activeElement)).toBe(true);
+      const box = await target.boundingBox();
+      expect(box!.y).toBeGreaterThan(0);
+      expect(box!.y).toBeLessThan(DESKTOP.height);
+      expect(await page.evaluate(() => location.hash)).toContain(`at=${seq}`);
+
+      // Above the message come the ones before it, in order: no page of the old window.
+      const articles = page.locator('#transcript article.msg');
+      const seqs = () => articles.evaluateAll((a) => a.map((e) => Number(e.getAttribute('data-seq'))));
+      await page.locator('#transcript').evaluate((t) => t.scrollTo({ top: 0 }));
+      await expect.poll(async () => Math.max(...(await seqs()))).toBeLessThan(seq);
+      const above = await seqs();
+      expect(above).toEqual(above.map((_, i) => above[0]! + i));
+      expect(above.length).toBeLessThan(60);
+    } finally {
+      await page.evaluate(() => (globalThis as DemoGlobals).__jump?.restore());
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+      await cdp.detach();
+      await page.locator('#search-input').fill('');
+    }
   });
 
   it('fits a phone-sized screen, with the chats in a drawer', async () => {
