@@ -30,10 +30,15 @@ export async function journalDriver(
   backend: 'kv' | 'indexeddb',
   options: { maxValueBytes?: number } = {},
 ): Promise<StorageDriver> {
+  // A storage with a value size limit says so itself (Deno KV: 65536), so openStore needs no option for it.
+  const maxValueBytes = options.maxValueBytes ?? storage.maxValueBytes;
   openCounts.set(storage, (openCounts.get(storage) ?? 0) + 1);
   let journal: Awaited<ReturnType<typeof openJournaledDatabase>>;
   try {
-    journal = await openJournaledDatabase(sqlite3, storage, { prefix: journalPrefix(name), ...options });
+    journal = await openJournaledDatabase(sqlite3, storage, {
+      prefix: journalPrefix(name),
+      ...(maxValueBytes !== undefined && { maxValueBytes }),
+    });
   } catch (error) {
     await release(storage).catch(() => {});
     throw error;

@@ -2,7 +2,8 @@
  * Errors cross the worker boundary whole. Comlink's default "throw" handler keeps only
  * `message`, `name` and `stack`; this one also carries `code` and `details`, and rebuilds a
  * `ThreadkeepError` on the receiving side so `instanceof` holds there. Both the worker and the
- * main thread import this module, which registers the handler once.
+ * main thread call `registerErrorTransfer()` before they talk: an explicit call, not an import for
+ * its side effect, so no bundler's tree-shaking can drop it.
  */
 import { transferHandlers } from 'comlink';
 import { ERROR_CODES, type ErrorCode, ThreadkeepError, toThreadkeepError } from '../core/errors.js';
@@ -32,10 +33,16 @@ export function fromWireError(wire: WireError): ThreadkeepError {
   return new ThreadkeepError(code, wire.message, wire.details);
 }
 
-transferHandlers.set('throw', {
-  canHandle: isThrown,
-  serialize: (thrown: unknown) => [toWireError((thrown as { value: unknown }).value), []],
-  deserialize: (wire: unknown) => {
-    throw fromWireError(wire as WireError);
-  },
-});
+let registered = false;
+
+export function registerErrorTransfer(): void {
+  if (registered) return;
+  registered = true;
+  transferHandlers.set('throw', {
+    canHandle: isThrown,
+    serialize: (thrown: unknown) => [toWireError((thrown as { value: unknown }).value), []],
+    deserialize: (wire: unknown) => {
+      throw fromWireError(wire as WireError);
+    },
+  });
+}

@@ -3,13 +3,14 @@
  * worker fails to start, crashes or is terminated (close, pagehide), every call in flight rejects
  * with a ThreadkeepError; the client then starts a fresh worker for the next call.
  */
-import './comlink-errors.js';
+
 import { proxy, type Remote, releaseProxy, wrap } from 'comlink';
 import type { Method } from '../core/api.js';
 import { describeValue, ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Change } from '../core/types.js';
 import { workerLockName } from '../tabs/protocol.js';
+import { registerErrorTransfer } from './comlink-errors.js';
 import type { WorkerHost, WorkerOpened, WorkerOpenOptions } from './worker-host.js';
 
 export class WorkerConnection {
@@ -38,6 +39,7 @@ export class WorkerConnection {
     options: Omit<WorkerOpenOptions, 'livenessLock'>,
     onDeath: (error: ThreadkeepError) => void,
   ): Promise<WorkerConnection> {
+    registerErrorTransfer();
     const livenessLock = workerLockName(options.name, newId());
     let worker: Worker;
     try {

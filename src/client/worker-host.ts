@@ -3,14 +3,14 @@
  * changes, close. The main thread's client is typed from this object (`WorkerHost`), so the two
  * cannot drift apart.
  */
-import './comlink-errors.js';
-import sqlite3InitModule, { type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { transfer } from 'comlink';
 import { openBrowserBackend } from '../backends/browser-backends.js';
+import { loadSqlite } from '../backends/load-sqlite.js';
 import { type Call, createHandlers, type Handlers, type Method } from '../core/api.js';
 import { Engine } from '../core/engine.js';
 import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 import type { Backend, Change, Durability } from '../core/types.js';
+import { registerErrorTransfer } from './comlink-errors.js';
 
 export interface WorkerOpenOptions {
   name: string;
@@ -25,16 +25,6 @@ export interface WorkerOpened {
   fallbackReason: string | null;
 }
 
-let sqlite3: Promise<Sqlite3Static> | undefined;
-
-function loadSqlite(): Promise<Sqlite3Static> {
-  sqlite3 ??= sqlite3InitModule().catch((error: unknown) => {
-    sqlite3 = undefined;
-    throw toThreadkeepError(error, 'loading SQLite in the worker');
-  });
-  return sqlite3;
-}
-
 /**
  * Holds a lock named after this worker for as long as it lives: the main thread queues for the
  * same lock, and is granted it when this worker dies, however it dies.
@@ -46,6 +36,7 @@ function holdLivenessLock(lockName: string): Promise<() => void> {
 }
 
 export function createWorkerHost() {
+  registerErrorTransfer();
   let engine: Engine | undefined;
   let handlers: Handlers | undefined;
   let releaseLock: (() => void) | undefined;

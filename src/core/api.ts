@@ -4,6 +4,8 @@
  * in-process store, the worker (through comlink) and other tabs (through the leader), so the
  * types of all three derive from it.
  */
+
+import { parseSelector } from './artifacts/parseSelector.js';
 import {
   artifactRef,
   deleteArtifact,
@@ -14,7 +16,7 @@ import {
   toArtifactRecord,
 } from './artifacts.js';
 import type { Engine } from './engine.js';
-import { invalid } from './errors.js';
+import { describeValue, invalid, ThreadkeepError } from './errors.js';
 import {
   appendEvents,
   conversation,
@@ -45,6 +47,7 @@ import {
 } from './sessions.js';
 import type { Backend, Durability, Role } from './types.js';
 import {
+  checkArray,
   checkBoolean,
   checkCount,
   checkEnum,
@@ -59,6 +62,7 @@ import {
   checkStringList,
   checkTime,
   ROLES,
+  readingInput,
 } from './validate.js';
 
 /** What the engine knows about itself; the layers around it add role, persistence and quota. */
@@ -87,7 +91,7 @@ export interface Call {
 }
 
 export function createHandlers(engine: Engine) {
-  return {
+  return guardArguments({
     'sessions.create': async (call: Call, input?: unknown) => {
       const i = checkOptions(input, 'session input', ['id', 'title', 'summary', 'metadata']);
       const record = {
@@ -199,9 +203,11 @@ export function createHandlers(engine: Engine) {
     },
     'events.replace': async (call: Call, sessionId: unknown, input: unknown, options: unknown) => {
       const id = checkId(sessionId, 'session id');
-      if (!Array.isArray(input)) throw invalid('replace input must be an array of events');
-      const records = input.map((v, i) => toEventRecord(v, `event input[${i}]`));
-      if (options === undefined) throw invalid('replace options must be an object with expectedRevision');
+      if (!Array.isArray(input))
+        throw invalid(`replace input must be an array of events, got ${describeValue(input)}`);
+      const records = checkArray(input, 'replace input').map((v, i) => toEventRecord(v, `event input[${i}]`));
+      if (options === undefined)
+        throw invalid('replace options must be an object with expectedRevision, got undefined');
       const o = checkOptions(options, 'replace options', ['expectedRevision']);
       const expected = checkCount(o.expectedRevision, 'expectedRevision');
       return engine.write(
@@ -257,6 +263,8 @@ export function createHandlers(engine: Engine) {
     },
     'artifacts.drilldown': async (_call: Call, handle: unknown, selector: unknown) => {
       const h = checkHandle(handle);
+      // Checked here, before the call is queued, like every other argument (the engine checks again).
+      readingInput('drilldown selector', () => parseSelector(selector, h));
       return engine.read('drilling down into an artifact', (db) => drilldownArtifact(db, h, selector));
     },
 
@@ -320,7 +328,29 @@ export function createHandlers(engine: Engine) {
         if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
         return bytes;
       }),
-  };
+  });
+}
+
+/**
+ * Every rejection is a ThreadkeepError. Engine work maps its own errors; what else can throw is
+ * reading the caller's arguments (a throwing getter, a Proxy trap), which is a bad argument.
+ */
+function guardArguments<T extends Record<string, (call: Call, ...args: never[]) => Promise<unknown>>>(
+  table: T,
+): T {
+  for (const name of Object.keys(table) as Array<keyof T & string>) {
+    const handler = table[name]!;
+    table[name] = (async (call: Call, ...args: never[]) => {
+      try {
+        return await handler(call, ...args);
+      } catch (error) {
+        if (error instanceof ThreadkeepError) throw error;
+        const reason = error instanceof Error ? error.message : describeValue(error);
+        throw invalid(`the arguments of ${name} could not be read: ${reason}`);
+      }
+    }) as T[keyof T & string];
+  }
+  return table;
 }
 
 export type Handlers = ReturnType<typeof createHandlers>;
@@ -332,16 +362,3 @@ export type ArgsOf<M extends Method> = Handlers[M] extends (call: Call, ...args:
 export type ResultOf<M extends Method> = Awaited<ReturnType<Handlers[M]>>;
 /** Runs one public call somewhere: in this thread, in a worker, or in the leader tab. */
 export type Invoke = <M extends Method>(method: M, args: ArgsOf<M>) => Promise<ResultOf<M>>;
-/** Methods that change the store: a forwarded call id makes them apply at most once. */
-export const WRITE_METHODS: ReadonlySet<Method> = new Set<Method>([
-  'sessions.create',
-  'sessions.update',
-  'sessions.delete',
-  'sessions.fork',
-  'events.append',
-  'events.patch',
-  'events.truncate',
-  'events.replace',
-  'artifacts.put',
-  'artifacts.delete',
-]);

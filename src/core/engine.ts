@@ -30,6 +30,7 @@ const INDEX_DELAY_MS = 25;
 const INDEX_SLICE = 256;
 const SEARCH_DRAIN_SLICE = 4096;
 const MAINTAIN_DELAY_MS = 2000;
+const MAINTAIN_MAX_WAIT_MS = 10_000;
 const APPLIED_CALLS_TTL_MS = 24 * 3600 * 1000;
 
 const FIND_APPLIED_CALL = 'SELECT result FROM applied_calls WHERE call_id = ?';
@@ -54,6 +55,7 @@ export class Engine {
   #closing: Promise<void> | undefined;
   #indexTimer: ReturnType<typeof setTimeout> | undefined;
   #maintainTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastMaintained = Date.now();
   readonly #listeners = new Set<(changes: readonly Change[]) => void>();
 
   private constructor(driver: StorageDriver, options: EngineOptions) {
@@ -211,11 +213,20 @@ export class Engine {
     });
   }
 
+  /**
+   * Maintenance (checkpoint, journal compaction) waits for a quiet moment, but a writer that never
+   * pauses must not grow the WAL or the journal without bound: after MAINTAIN_MAX_WAIT_MS it runs
+   * between two calls anyway.
+   */
   #scheduleMaintenance(): void {
     if (this.#closed) return;
-    if (this.#maintainTimer !== undefined) clearTimeout(this.#maintainTimer);
+    if (this.#maintainTimer !== undefined) {
+      if (Date.now() - this.#lastMaintained < MAINTAIN_MAX_WAIT_MS) clearTimeout(this.#maintainTimer);
+      else return;
+    }
     this.#maintainTimer = timer(() => {
       this.#maintainTimer = undefined;
+      this.#lastMaintained = Date.now();
       this.#enqueue(async () => {
         this.db.run(PRUNE_APPLIED_CALLS, [Date.now() - APPLIED_CALLS_TTL_MS]);
         await this.#driver.persist?.();

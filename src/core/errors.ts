@@ -54,10 +54,15 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') {
-    const ctor = (value as object).constructor?.name;
-    return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+    try {
+      if (Array.isArray(value)) return `an array of ${value.length}`;
+      const ctor: unknown = (value as object).constructor?.name;
+      return typeof ctor === 'string' && ctor !== '' && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+    } catch {
+      // A Proxy or a getter may throw; the message must still be built.
+      return 'an object';
+    }
   }
   return String(value);
 }

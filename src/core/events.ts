@@ -1,7 +1,7 @@
 /** Events: append, read, patch, truncate, replace, and the message list for a model. */
 import type { Database } from './database.js';
 import type { WriteContext } from './engine.js';
-import { notFound, ThreadkeepError } from './errors.js';
+import { invalid, notFound, ThreadkeepError } from './errors.js';
 import { insertEvents, removeEvents } from './event-rows.js';
 import { queueForIndex } from './indexer.js';
 import type { EventPatchRecord, EventRecord } from './inputs.js';
@@ -15,7 +15,7 @@ const UPDATE_AFTER_APPEND = `UPDATE sessions SET last_seq = ?, event_count = eve
 const UPDATE_AFTER_REMOVE = `UPDATE sessions SET event_count = event_count - ?, token_count = token_count - ?,
   revision = revision + 1, updated_at = ? WHERE key = ?`;
 const UPDATE_AFTER_PATCH = `UPDATE sessions SET token_count = token_count + ?, revision = revision + 1, updated_at = ?
-  WHERE key = ? RETURNING revision`;
+  WHERE key = ? RETURNING revision, token_count`;
 const GET_EVENT = `SELECT ${EVENT_COLUMNS} ${EVENTS_FROM} WHERE e.id = ?`;
 const PATCH_EVENT = 'UPDATE events SET content = ?, tokens = ?, metadata = ?, partial = ? WHERE key = ?';
 const LIST_EVENTS = `SELECT ${EVENT_COLUMNS} ${EVENTS_FROM}
@@ -56,6 +56,7 @@ export function appendEvents(
     checkRevision(session, options.expectedRevision),
   );
   if (plan.newIds.length === 0) return plan.events;
+  checkTokenCount(sessionId, session.tokenCount + plan.tokens);
   ctx.db.run(UPDATE_AFTER_APPEND, [plan.lastSeq, plan.newIds.length, plan.tokens, ctx.now, key]);
   ctx.indexQueued = true;
   ctx.changes.push({
@@ -66,6 +67,18 @@ export function appendEvents(
     revision: session.revision + 1,
   });
   return plan.events;
+}
+
+/**
+ * A session's tokenCount must stay a number JavaScript holds exactly; past 2^53 SQLite would hand
+ * back a BigInt. Thrown inside the write's transaction, so nothing changes.
+ */
+function checkTokenCount(sessionId: string, total: unknown): void {
+  if (typeof total === 'number' && total <= Number.MAX_SAFE_INTEGER) return;
+  throw invalid(
+    `tokens would take session ${JSON.stringify(sessionId)}'s tokenCount past ${Number.MAX_SAFE_INTEGER}; nothing was changed`,
+    { sessionId },
+  );
 }
 
 export function getEvent(db: Database, id: string): StoredEvent | undefined {
@@ -150,11 +163,9 @@ export function patchEvent(ctx: WriteContext, id: string, patch: EventPatchRecor
   const sessionKey = ctx.db.value('SELECT session_key FROM events WHERE key = ?', [
     row.key as number,
   ]) as number;
-  const revision = ctx.db.value(UPDATE_AFTER_PATCH, [
-    next.tokens - event.tokens,
-    ctx.now,
-    sessionKey,
-  ]) as number;
+  const updated = ctx.db.get(UPDATE_AFTER_PATCH, [next.tokens - event.tokens, ctx.now, sessionKey])!;
+  checkTokenCount(event.sessionId, updated.token_count);
+  const revision = updated.revision as number;
   ctx.changes.push({ kind: 'event', op: 'update', sessionId: event.sessionId, ids: [id], revision });
   return next;
 }
@@ -194,6 +205,7 @@ export function replaceEvents(
     ctx.now,
     () => {},
   );
+  checkTokenCount(sessionId, plan.tokens);
   const revision = session.revision + 1;
   ctx.db.run(
     `UPDATE sessions SET last_seq = ?, event_count = ?, token_count = ?, revision = ?, updated_at = ? WHERE key = ?`,

@@ -18,7 +18,6 @@ import {
   checkOptions,
   checkString,
   checkTime,
-  isPlainObject,
   ROLES,
 } from './validate.js';
 
@@ -63,9 +62,10 @@ export const STATUSES: readonly EventStatus[] = ['complete', 'partial'];
 function checkToolCalls(value: unknown, what: string): ToolCall[] {
   return checkArray(value, what).map((call, i) => {
     const at = `${what}[${i}]`;
+    if (call === undefined) throw invalid(`${at} must be an object, got undefined`);
     const c = checkOptions(call, at, ['id', 'name', 'arguments']);
-    if (!isPlainObject(call)) throw invalid(`${at} must be an object, got ${describeValue(call)}`);
-    const args = 'arguments' in call ? checkJson(c.arguments, `${at}.arguments`) : {};
+    // Like every other optional field, an explicit undefined means absent.
+    const args = c.arguments === undefined ? {} : checkJson(c.arguments, `${at}.arguments`);
     return { id: checkId(c.id, `${at}.id`), name: checkLabel(c.name, `${at}.name`), arguments: args };
   });
 }
@@ -110,7 +110,7 @@ export function toEventRecord(value: unknown, what: string): EventRecord {
 
 /** An `append` input: one event or an array of them. */
 export function toEventRecords(value: unknown, what: string): EventRecord[] {
-  if (Array.isArray(value)) return value.map((v, i) => toEventRecord(v, `${what}[${i}]`));
+  if (Array.isArray(value)) return checkArray(value, what).map((v, i) => toEventRecord(v, `${what}[${i}]`));
   return [toEventRecord(value, what)];
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Database } from './database.js';
 import type { ExclusiveAccess, WriteContext } from './engine.js';
-import { ThreadkeepError } from './errors.js';
+import { describeValue, ThreadkeepError } from './errors.js';
 import {
   applyImportItem,
   finishImport,
@@ -152,5 +152,8 @@ export async function importJsonl(access: ExclusiveAccess, source: Blob | string
 
 export function assertBlobOrString(value: unknown): Blob | string {
   if (typeof value === 'string' || (typeof Blob !== 'undefined' && value instanceof Blob)) return value;
-  throw new ThreadkeepError('INVALID_ARGUMENT', 'importJSONL needs a Blob or a string of JSONL text');
+  throw new ThreadkeepError(
+    'INVALID_ARGUMENT',
+    `importJSONL needs a Blob or a string of JSONL text, got ${describeValue(value)}`,
+  );
 }

@@ -1,7 +1,7 @@
 /** Checks `openStore` options; shared by every runtime so they all refuse the same bad values. */
 import { describeValue, invalid } from './errors.js';
 import type { Backend, Durability, KeyValueStorage } from './types.js';
-import { checkBoolean, checkEnum, checkOptions } from './validate.js';
+import { checkBoolean, checkEnum, checkOptions, readingInput } from './validate.js';
 
 const STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -26,7 +26,9 @@ export function checkStoreName(value: unknown): string {
 function checkStorage(value: unknown): KeyValueStorage | undefined {
   if (value === undefined) return undefined;
   const s = value as Partial<Record<keyof KeyValueStorage, unknown>> | null;
-  const missing = (['get', 'set', 'delete', 'list'] as const).filter((m) => typeof s?.[m] !== 'function');
+  const missing = readingInput('storage', () =>
+    (['get', 'set', 'delete', 'list'] as const).filter((m) => typeof s?.[m] !== 'function'),
+  );
   if (missing.length > 0) {
     throw invalid(
       `storage must implement KeyValueStorage; it lacks ${missing.join(', ')} (got ${describeValue(value)})`,

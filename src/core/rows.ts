@@ -42,7 +42,8 @@ export function toSession(row: Row): Session {
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
     eventCount: row.event_count as number,
-    tokenCount: row.token_count as number,
+    // Writes keep it below 2^53; an imported file might not, and a BigInt must never leak out.
+    tokenCount: Number(row.token_count),
     lastSeq: row.last_seq as number,
     revision: row.revision as number,
   };

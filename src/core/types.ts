@@ -20,6 +20,8 @@ export interface KeyValueStorage {
   delete(key: string): Promise<void>;
   /** Keys starting with `prefix`, in any order. */
   list(prefix: string): Promise<string[]>;
+  /** The largest value the storage accepts (Deno KV: 65 536); larger values are split. */
+  readonly maxValueBytes?: number;
 }
 
 export interface OpenOptions {

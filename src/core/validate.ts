@@ -4,7 +4,7 @@
  * stored changes. Inputs come from JavaScript callers and from other threads, so nothing here
  * trusts TypeScript's types.
  */
-import { describeValue, invalid } from './errors.js';
+import { describeValue, invalid, ThreadkeepError } from './errors.js';
 import type { JsonObject, JsonValue, Role } from './types.js';
 
 const CONTROL_CHAR = /\p{Cc}/u;
@@ -17,20 +17,41 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** An options bag: absent, or a plain object whose keys are all known. */
+/**
+ * An options bag: absent, or a plain object whose keys are all known. Returns a copy with each
+ * property read once, so a getter or Proxy cannot throw later or answer differently twice.
+ */
 export function checkOptions<K extends string>(
   value: unknown,
   what: string,
   known: readonly K[],
 ): Partial<Record<K, unknown>> {
   if (value === undefined) return {};
-  if (!isPlainObject(value)) throw invalid(`${what} must be an object, got ${describeValue(value)}`);
-  for (const key of Object.keys(value)) {
-    if (!(known as readonly string[]).includes(key)) {
-      throw invalid(`${what} has an unknown property ${JSON.stringify(key)}; known: ${known.join(', ')}`);
+  return readingInput(what, () => {
+    if (!isPlainObject(value)) throw invalid(`${what} must be an object, got ${describeValue(value)}`);
+    const copy: Partial<Record<K, unknown>> = {};
+    for (const key of Object.keys(value)) {
+      if (!(known as readonly string[]).includes(key)) {
+        throw invalid(`${what} has an unknown property ${describeValue(key)}; known: ${known.join(', ')}`);
+      }
+      copy[key as K] = value[key];
     }
+    return copy;
+  });
+}
+
+/**
+ * Runs `read` over caller input; an exception that is not ours (a throwing getter, a Proxy trap)
+ * becomes INVALID_ARGUMENT, since the input itself cannot be read.
+ */
+export function readingInput<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ThreadkeepError) throw error;
+    const reason = error instanceof Error ? error.message : describeValue(error);
+    throw invalid(`${what} could not be read: ${reason}`);
   }
-  return value as Partial<Record<K, unknown>>;
 }
 
 /** An id or handle given by the caller: 1–128 characters, no control characters, well-formed Unicode. */
@@ -99,16 +120,22 @@ export function checkCount(value: unknown, what: string, max = Number.MAX_SAFE_I
     const range = max === Number.MAX_SAFE_INTEGER ? 'a non-negative integer' : `an integer from 0 to ${max}`;
     throw invalid(`${what} must be ${range}, got ${describeValue(value)}`);
   }
-  return value;
+  // -0 is an integer to JavaScript but reads back from SQLite as 0.
+  return value === 0 ? 0 : value;
 }
 
+/** The largest distance from the epoch a JavaScript Date can hold (±100 000 000 days). */
+const MAX_TIME = 8.64e15;
+
 export function checkTime(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
+  // Past 2^53 every double is an integer, which SQLite binds as a 64-bit integer and wraps:
+  // staying inside Date's range keeps times exact.
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_TIME) {
     throw invalid(
-      `${what} must be a finite number of milliseconds since the epoch, got ${describeValue(value)}`,
+      `${what} must be a number of milliseconds since the epoch within ±${MAX_TIME} (Date's range), got ${describeValue(value)}`,
     );
   }
-  return value;
+  return value === 0 ? 0 : value;
 }
 
 export function checkEnum<T extends string>(value: unknown, what: string, allowed: readonly T[]): T {
@@ -122,8 +149,12 @@ export function checkEnum<T extends string>(value: unknown, what: string, allowe
 
 export const ROLES: readonly Role[] = ['system', 'user', 'assistant', 'tool'];
 
+/** An array without holes (`map` and `forEach` would skip them, JSON would write null). */
 export function checkArray(value: unknown, what: string): unknown[] {
   if (!Array.isArray(value)) throw invalid(`${what} must be an array, got ${describeValue(value)}`);
+  for (let i = 0; i < value.length; i++) {
+    if (!(i in value)) throw invalid(`${what}[${i}] is missing (the array has a hole)`);
+  }
   return value;
 }
 
@@ -157,7 +188,18 @@ export function checkJson(value: unknown, what: string): JsonValue {
         if (seen.has(v)) throw invalid(`${what} is not JSON: ${path} refers back to itself (a cycle)`);
         seen.add(v);
         let out: JsonValue;
+        if (
+          Object.getOwnPropertySymbols(v).some((key) => Object.prototype.propertyIsEnumerable.call(v, key))
+        ) {
+          throw invalid(`${what} is not JSON: ${path} has a symbol key, which JSON drops`);
+        }
         if (Array.isArray(v)) {
+          if (Object.keys(v).length > v.length) {
+            const named = Object.keys(v).find((key) => !/^(0|[1-9]\d*)$/.test(key))!;
+            throw invalid(
+              `${what} is not JSON: ${path} is an array with a property ${describeValue(named)}, which JSON drops`,
+            );
+          }
           const arr: JsonValue[] = new Array(v.length);
           for (let i = 0; i < v.length; i++) {
             if (!(i in v) || v[i] === undefined) {
@@ -171,7 +213,18 @@ export function checkJson(value: unknown, what: string): JsonValue {
           for (const key of Object.keys(v)) {
             const item = v[key];
             if (item === undefined) continue;
-            obj[key] = walk(item, `${path}.${key}`, depth + 1);
+            const walked = walk(item, `${path}.${key}`, depth + 1);
+            // Assigning to "__proto__" would set the prototype and lose the key; JSON keeps it as data.
+            if (key === '__proto__') {
+              Object.defineProperty(obj, key, {
+                value: walked,
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+            } else {
+              obj[key] = walked;
+            }
           }
           out = obj;
         } else {
@@ -184,7 +237,7 @@ export function checkJson(value: unknown, what: string): JsonValue {
         throw invalid(`${what} is not JSON: ${path} is ${describeValue(v)}`);
     }
   };
-  return walk(value, what, 0);
+  return readingInput(what, () => walk(value, what, 0));
 }
 
 export function checkJsonObject(value: unknown, what: string): JsonObject {

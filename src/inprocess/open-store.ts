@@ -2,28 +2,19 @@
  * `openStore` where there is no DOM or no dedicated worker (Node, Deno, edge workers): the engine
  * runs in this thread, in memory or persisted through a user-supplied `KeyValueStorage`.
  */
-import sqlite3InitModule, { type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { memoryDriver, type StorageDriver } from '../backends/driver.js';
 import { deleteJournalStore, journalDriver } from '../backends/journal-driver.js';
+import { loadSqlite } from '../backends/load-sqlite.js';
 import { type Call, createHandlers, type Invoke } from '../core/api.js';
 import { Engine } from '../core/engine.js';
-import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
+import { ThreadkeepError } from '../core/errors.js';
 import { createStoreFacade } from '../core/facade.js';
 import { checkOpenOptions, checkStoreName } from '../core/options.js';
 import type { KeyValueStorage, OpenOptions, Store } from '../core/types.js';
 import { checkOptions } from '../core/validate.js';
 import { LIBRARY_VERSION } from '../core/version.js';
 
-let sqlite3Promise: Promise<Sqlite3Static> | undefined;
-
-/** SQLite is loaded once per process; every store shares the module. */
-export function loadSqlite(): Promise<Sqlite3Static> {
-  sqlite3Promise ??= sqlite3InitModule().catch((error: unknown) => {
-    sqlite3Promise = undefined;
-    throw toThreadkeepError(error, 'loading SQLite');
-  });
-  return sqlite3Promise;
-}
+export { loadSqlite, useSqlite } from '../backends/load-sqlite.js';
 
 const openStores = new Map<string, Set<Store>>();
 
