@@ -19,6 +19,40 @@ const INSERT_EVENT = `INSERT INTO events (id, session_key, seq, kind, role, cont
 const EVENTS_UP_TO = 'SELECT key, id, partial, tokens FROM events WHERE session_key = ? AND seq <= ?';
 const DELETE_EVENTS_UP_TO = 'DELETE FROM events WHERE session_key = ? AND seq <= ?';
 
+/**
+ * Stores one event row at `seq` and queues it for the index when complete; returns its key.
+ * Shared by append/replace and by JSONL import, which keeps the seqs and ids of the file.
+ */
+export function insertEventRow(
+  db: Database,
+  sessionKey: number,
+  seq: number,
+  id: string,
+  r: EventRecord,
+  createdAt: number,
+): number {
+  const partial = r.status === 'partial';
+  const key = db.insert(INSERT_EVENT, [
+    id,
+    sessionKey,
+    seq,
+    r.kind,
+    r.role,
+    r.contentText,
+    r.toolCallsText,
+    r.toolCallId,
+    r.parentId,
+    r.requestId,
+    r.tokens,
+    r.metadataText,
+    r.artifactsText,
+    partial ? 1 : 0,
+    createdAt,
+  ]);
+  if (!partial) queueForIndex(db, key);
+  return key;
+}
+
 export interface InsertPlan {
   /** The answer for each input, in input order: a stored event for retries, or the new one. */
   events: StoredEvent[];
@@ -85,25 +119,7 @@ export function insertEvents(
     const id = r.id ?? newId(now);
     const seq = ++plan.lastSeq;
     const createdAt = r.createdAt ?? now;
-    const partial = r.status === 'partial';
-    const key = db.insert(INSERT_EVENT, [
-      id,
-      session.key,
-      seq,
-      r.kind,
-      r.role,
-      r.contentText,
-      r.toolCallsText,
-      r.toolCallId,
-      r.parentId,
-      r.requestId,
-      r.tokens,
-      r.metadataText,
-      r.artifactsText,
-      partial ? 1 : 0,
-      createdAt,
-    ]);
-    if (!partial) queueForIndex(db, key);
+    insertEventRow(db, session.key, seq, id, r, createdAt);
     plan.tokens += r.tokens;
     plan.newIds.push(id);
     created.set(i, {

@@ -2,7 +2,7 @@
 import { type ArtifactRecord, putArtifact, toArtifactRecord } from './artifacts.js';
 import type { WriteContext } from './engine.js';
 import { describeValue, invalid } from './errors.js';
-import { queueForIndex } from './indexer.js';
+import { insertEventRow } from './event-rows.js';
 import { type EventRecord, toEventRecord } from './inputs.js';
 import { encodeText } from './rows.js';
 import { findSession } from './sessions.js';
@@ -33,9 +33,6 @@ export interface ImportState {
 
 const INSERT_SESSION = `INSERT INTO sessions (id, title, summary, metadata, created_at, updated_at, last_seq, revision)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-const INSERT_EVENT = `INSERT INTO events (id, session_key, seq, kind, role, content, tool_calls, tool_call_id, parent_id,
-    request_id, tokens, metadata, artifacts, partial, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const RECOUNT_SESSION = `UPDATE sessions SET
     event_count = (SELECT count(*) FROM events WHERE session_key = sessions.key),
     token_count = (SELECT total(tokens) FROM events WHERE session_key = sessions.key),
@@ -53,7 +50,9 @@ function nullableText(value: unknown, what: string): string | null {
 function withoutNulls(record: Record<string, unknown>, skip: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (value !== null && !skip.includes(key)) out[key] = value;
+    // defineProperty, not assignment: a "__proto__" field must stay a field, not set the prototype.
+    if (value !== null && !skip.includes(key))
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -194,25 +193,7 @@ export function applyImportItem(ctx: WriteContext, item: ImportItem, state: Impo
             `session ${JSON.stringify(item.sessionId)} already has an event with seq ${item.seq}`,
           );
         }
-        const partial = r.status === 'partial';
-        const key = db.insert(INSERT_EVENT, [
-          r.id,
-          session.key,
-          item.seq,
-          r.kind,
-          r.role,
-          r.contentText,
-          r.toolCallsText,
-          r.toolCallId,
-          r.parentId,
-          r.requestId,
-          r.tokens,
-          r.metadataText,
-          r.artifactsText,
-          partial ? 1 : 0,
-          r.createdAt ?? ctx.now,
-        ]);
-        if (!partial) queueForIndex(db, key);
+        insertEventRow(db, session.key, item.seq, r.id, r, r.createdAt ?? ctx.now);
         ctx.indexQueued = true;
         state.touchedSessions.add(item.sessionId);
         report.events++;
