@@ -5,11 +5,13 @@
  */
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import { ThreadkeepError } from '../core/errors.js';
+import type { DamagedStore } from '../core/open-engine.js';
 import type { Backend, Durability } from '../core/types.js';
 import { memoryDriver, type StorageDriver } from './driver.js';
-import { idbStorage, idbStoreExists } from './idb-storage.js';
-import { journalDriver } from './journal-driver.js';
+import { idbDatabaseName, idbStorage, idbStoreExists } from './idb-storage.js';
+import { damagedJournalStore, journalDriver } from './journal-driver.js';
 import { OpfsUnavailable, opfsDriver, opfsStoreExists } from './opfs-driver.js';
+import { damagedOpfsStore } from './opfs-recovery.js';
 
 export interface ChosenBackend {
   driver: StorageDriver;
@@ -29,8 +31,33 @@ async function openIndexedDb(
     return { ...driver, close: () => close().finally(() => storage.close()) };
   } catch (error) {
     storage.close();
+    // Says which backend is damaged, for openStore({ recover: true }).
+    if (error instanceof ThreadkeepError && error.code === 'CORRUPT') {
+      throw new ThreadkeepError(
+        'CORRUPT',
+        error.message,
+        { ...error.details, backend: 'indexeddb' },
+        { cause: error },
+      );
+    }
     throw error;
   }
+}
+
+/** A damaged store on `backend`, for openStore({ recover: true }). */
+export function damagedBrowserStore(
+  sqlite3: Sqlite3Static,
+  name: string,
+  backend: Backend | undefined,
+  durability: Durability,
+): DamagedStore {
+  if (backend === 'opfs') return damagedOpfsStore(sqlite3, name);
+  // Only an IndexedDB open fails CORRUPT before a driver exists: opening OPFS reads nothing.
+  const storage = idbStorage(name, durability);
+  return damagedJournalStore(sqlite3, storage, name, {
+    location: `IndexedDB database "${idbDatabaseName(name)}", `,
+    close: () => storage.close(),
+  });
 }
 
 function reasonOf(error: unknown): string {

@@ -19,6 +19,12 @@ export interface StorageDriver {
   persist?(): Promise<void>;
   /** After `persist()` failed: puts the in-memory state back to the last durable one. */
   revert?(): void;
+  /**
+   * After a write transaction failed (SQLite has rolled it back): returns the error to report,
+   * when the backend knows more than SQLite's result code (opfs-sahpool reports a full origin as
+   * SQLITE_IOERR), and readies the backend for the next call.
+   */
+  writeFailed?(error: unknown): unknown;
   /** Work for quiet moments between calls: checkpoints, compaction. */
   maintain?(): Promise<void>;
   /** Bytes the store occupies in its storage, when the backend can tell exactly. */

@@ -4,9 +4,19 @@
  * each write call ends with one journal record, and the call resolves once storage has it.
  */
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
+import { openImage, withRebuiltPageOne } from '../core/damaged-image.js';
+import type { DamagedStore } from '../core/open-engine.js';
 import type { KeyValueStorage } from '../core/types.js';
 import type { StorageDriver } from './driver.js';
-import { deleteJournaled, openJournaledDatabase } from './journal/index.js';
+import { BLOCK_SIZE } from './journal/block-file.js';
+import {
+  copyJournalAside,
+  deleteJournaled,
+  openJournaledDatabase,
+  readDamagedJournal,
+  replaceJournal,
+} from './journal/index.js';
+import { ValueStore } from './journal/value-store.js';
 
 /** Key prefix of one store inside a shared storage: stores of different names never collide. */
 export function journalPrefix(name: string): string {
@@ -57,4 +67,47 @@ export async function journalDriver(
 
 export function deleteJournalStore(storage: KeyValueStorage, name: string): Promise<void> {
   return deleteJournaled(storage, journalPrefix(name));
+}
+
+/**
+ * A damaged journaled store, for openStore({ recover: true }): its values are copied aside under
+ * `<prefix>damaged-<time>/`, the database is read from whatever values are intact, and the
+ * recovered database replaces it through one manifest switch (see journal/salvage.ts).
+ */
+export function damagedJournalStore(
+  sqlite3: Sqlite3Static,
+  storage: KeyValueStorage,
+  name: string,
+  options: { maxValueBytes?: number; location?: string; close?: () => void } = {},
+): DamagedStore {
+  const prefix = journalPrefix(name);
+  const maxValueBytes = options.maxValueBytes ?? storage.maxValueBytes ?? Number.POSITIVE_INFINITY;
+  const values = new ValueStore(storage, prefix, maxValueBytes);
+  return {
+    // One page per journal block, as a new journaled store gets.
+    pageSize: BLOCK_SIZE,
+    keepAside: async (at) =>
+      `${options.location ?? ''}keys starting with "${prefix}${await copyJournalAside(values, storage, prefix, at)}"`,
+    async sources() {
+      const { image, problems } = await readDamagedJournal(values);
+      return {
+        unreadable: problems,
+        sources: [
+          { label: 'the database the journal holds', open: () => openImage(sqlite3, image) },
+          {
+            label: 'that database with page 1 rebuilt',
+            open: () => {
+              const rebuilt = withRebuiltPageOne(sqlite3, image);
+              if (!rebuilt) throw new Error('its pages do not look like a threadkeep store');
+              return openImage(sqlite3, rebuilt);
+            },
+          },
+        ],
+      };
+    },
+    replace: (image) => replaceJournal(values, image),
+    async close() {
+      options.close?.();
+    },
+  };
 }

@@ -46,7 +46,12 @@ export async function openStore(options?: OpenOptions): Promise<Store> {
 
 async function openWorkerStore(o: CheckedOpenOptions): Promise<Store> {
   const backend = o.backend as 'auto' | 'opfs' | 'indexeddb' | 'memory';
-  const client = await TabClient.open({ name: o.name, backend, durability: o.durability });
+  const client = await TabClient.open({
+    name: o.name,
+    backend,
+    durability: o.durability,
+    recover: o.recover,
+  });
   const onPageHide = () => client.suspend();
   const onResume = () => client.resume();
   const onPageShow = (event: PageTransitionEvent) => {
@@ -81,6 +86,7 @@ async function openWorkerStore(o: CheckedOpenOptions): Promise<Store> {
         usageBytes: memory ? null : (info.storedBytes ?? estimate.usage),
         quotaBytes: memory ? null : estimate.quota,
         counts: info.counts,
+        recovery: info.recovery,
       };
     },
     async close() {

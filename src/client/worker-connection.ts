@@ -64,28 +64,42 @@ export class WorkerConnection {
         );
       });
     });
+    // A worker that dies (out of memory, killed) sends no message. Its first act is to take a
+    // lock named after it, held until it dies: queueing for that lock tells when it is gone, while
+    // it opens the store (else that open would wait forever) as afterwards.
+    let gone: () => void = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      gone = () =>
+        reject(
+          new ThreadkeepError('INTERNAL', `the threadkeep worker stopped while opening store "${options.name}"`),
+        );
+    });
+    stopped.catch(() => {});
     try {
-      const opened = await Promise.race([remote.open({ ...options, livenessLock }), failedToStart]);
+      if (typeof navigator.locks?.request === 'function') {
+        const timeout = startTimeout(options.name);
+        try {
+          await Promise.race([remote.hold(livenessLock), failedToStart, timeout.promise]);
+        } finally {
+          timeout.clear();
+        }
+        void navigator.locks.request(livenessLock, () => gone());
+      }
+      const opened = await Promise.race([remote.open({ ...options, livenessLock }), failedToStart, stopped]);
       const connection = new WorkerConnection(worker, remote, opened, onDeath);
-      connection.#watchLiveness(options.name, livenessLock);
+      gone = () => {
+        if (!connection.#dead && !connection.#closing) {
+          connection.#die(
+            new ThreadkeepError('INTERNAL', `the worker holding store "${options.name}" stopped unexpectedly`),
+          );
+        }
+      };
       return connection;
     } catch (error) {
+      gone = () => {};
       worker.terminate();
       throw toThreadkeepError(error, `opening store "${options.name}"`);
     }
-  }
-
-  /**
-   * A worker that dies (out of memory, killed) sends no message. It holds the store's Web Lock
-   * until it dies, so queueing for that lock here tells us when it is gone.
-   */
-  #watchLiveness(name: string, livenessLock: string): void {
-    if (typeof navigator.locks?.request !== 'function') return;
-    void navigator.locks.request(livenessLock, () => {
-      if (!this.#dead && !this.#closing) {
-        this.#die(new ThreadkeepError('INTERNAL', `the worker holding store "${name}" stopped unexpectedly`));
-      }
-    });
   }
 
   get dead(): boolean {
@@ -131,6 +145,29 @@ export class WorkerConnection {
       this.terminate('the store was closed');
     }
   }
+}
+
+/**
+ * A worker takes its liveness lock as soon as its script has run; until then only this bounds the
+ * wait for one that dies while loading (a script that fails to load fires 'error' instead).
+ */
+const HOLD_TIMEOUT_MS = 60_000;
+
+function startTimeout(name: string): { promise: Promise<never>; clear(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ThreadkeepError(
+            'BACKEND_UNAVAILABLE',
+            `the threadkeep worker for store "${name}" did not start within ${HOLD_TIMEOUT_MS / 1000} s`,
+          ),
+        ),
+      HOLD_TIMEOUT_MS,
+    );
+  });
+  return { promise, clear: () => clearTimeout(timer) };
 }
 
 function describeError(error: unknown): string {

@@ -4,11 +4,12 @@
  * cannot drift apart.
  */
 import { transfer } from 'comlink';
-import { openBrowserBackend } from '../backends/browser-backends.js';
+import { damagedBrowserStore, openBrowserBackend } from '../backends/browser-backends.js';
 import { loadSqlite } from '../backends/load-sqlite.js';
 import { type Call, createHandlers, type Handlers, type Method } from '../core/api.js';
-import { Engine } from '../core/engine.js';
+import type { Engine } from '../core/engine.js';
 import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
+import { openEngine } from '../core/open-engine.js';
 import type { Backend, Change, Durability } from '../core/types.js';
 import { registerErrorTransfer } from './comlink-errors.js';
 
@@ -18,6 +19,8 @@ export interface WorkerOpenOptions {
   livenessLock: string;
   backend: 'auto' | 'opfs' | 'indexeddb' | 'memory';
   durability: Durability;
+  /** openStore's `recover`: recover a damaged store instead of refusing it. */
+  recover: boolean;
 }
 
 export interface WorkerOpened {
@@ -42,21 +45,35 @@ export function createWorkerHost() {
   let releaseLock: (() => void) | undefined;
 
   const host = {
+    /**
+     * Takes the liveness lock before anything slow: the main thread watches it from then on, so a
+     * worker that dies while opening is noticed too.
+     */
+    async hold(lockName: string): Promise<void> {
+      if (!releaseLock && typeof navigator.locks?.request === 'function') {
+        releaseLock = await holdLivenessLock(lockName);
+      }
+    },
+
     async open(options: WorkerOpenOptions): Promise<WorkerOpened> {
       if (engine) throw new ThreadkeepError('INTERNAL', 'this worker already holds a store');
-      if (typeof navigator.locks?.request === 'function') {
-        releaseLock = await holdLivenessLock(options.livenessLock);
-      }
+      await host.hold(options.livenessLock);
       try {
         const sqlite = await loadSqlite();
-        const chosen = await openBrowserBackend(sqlite, options.name, options.backend, options.durability);
-        engine = await Engine.open(chosen.driver, { name: options.name, durability: options.durability });
+        const { name, backend, durability, recover } = options;
+        const opened = await openEngine(
+          sqlite,
+          () => openBrowserBackend(sqlite, name, backend, durability),
+          { name, durability, recover },
+          (damaged) => damagedBrowserStore(sqlite, name, damaged, durability),
+        );
+        engine = opened.engine;
         handlers = createHandlers(engine);
-        return { backend: chosen.driver.backend, fallbackReason: chosen.fallbackReason };
+        return { backend: opened.opened.driver.backend, fallbackReason: opened.opened.fallbackReason };
       } catch (error) {
-        releaseLock?.();
-        releaseLock = undefined;
-        throw toThreadkeepError(error, `opening store "${options.name}"`);
+        // The lock stays held: released now, it could reach the main thread before this error
+        // and pass for a dead worker. The main thread ends this worker once it has the error.
+        throw toThreadkeepError(error, `opening store "${options.name}"`, options.name);
       }
     },
 

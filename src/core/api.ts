@@ -45,7 +45,7 @@ import {
   listSessions,
   updateSession,
 } from './sessions.js';
-import type { Backend, Durability, Role } from './types.js';
+import type { Backend, Durability, RecoveryReport, Role } from './types.js';
 import {
   checkArray,
   checkBoolean,
@@ -74,6 +74,7 @@ export interface EngineInfo {
   sqliteVersion: string;
   counts: { sessions: number; events: number; artifacts: number };
   storedBytes: number | null;
+  recovery: RecoveryReport | null;
 }
 
 const COUNTS = `SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT total(event_count) FROM sessions) AS events,
@@ -308,6 +309,7 @@ export function createHandlers(engine: Engine) {
             artifacts: c.artifacts as number,
           },
           storedBytes: engine.storedBytes(),
+          recovery: engine.recovery,
         };
       }),
     exportJSONL: async (_call: Call, options?: unknown) => {

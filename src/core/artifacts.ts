@@ -45,7 +45,7 @@ export interface ArtifactRecord {
 
 const encoder = new TextEncoder();
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
   let out = '';
   for (const b of digest) out += b.toString(16).padStart(2, '0');

@@ -9,7 +9,7 @@ import { Database } from './database.js';
 import { ThreadkeepError, toThreadkeepError } from './errors.js';
 import { indexPending, pendingCount } from './indexer.js';
 import { assertSchemaKnown, migrate, SCHEMA_VERSION, storedSchemaVersion } from './schema.js';
-import type { Backend, Change, Durability } from './types.js';
+import type { Backend, Change, Durability, RecoveryReport } from './types.js';
 
 /** What a write operation sees: the database inside its transaction, and where to report changes. */
 export interface WriteContext {
@@ -24,6 +24,8 @@ export interface WriteContext {
 export interface EngineOptions {
   name: string;
   durability: Durability;
+  /** What the recovery that preceded this open did (openStore's `recover: true`). */
+  recovery?: RecoveryReport;
 }
 
 const INDEX_DELAY_MS = 25;
@@ -49,6 +51,7 @@ export class Engine {
   readonly durability: Durability;
   readonly backend: Backend;
   readonly db: Database;
+  readonly recovery: RecoveryReport | null;
   readonly #driver: StorageDriver;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -64,6 +67,7 @@ export class Engine {
     this.backend = driver.backend;
     this.#driver = driver;
     this.db = new Database(driver.sqlite3, driver.db);
+    this.recovery = options.recovery ?? null;
   }
 
   /** Checks the schema version, configures the backend, applies migrations. */
@@ -82,9 +86,30 @@ export class Engine {
     } catch (error) {
       engine.db.close();
       await driver.close().catch(() => {});
-      throw toThreadkeepError(error, `opening store "${options.name}"`);
+      throw toThreadkeepError(error, `opening store "${options.name}"`, options.name);
     }
     return engine;
+  }
+
+  /**
+   * The first problem `PRAGMA quick_check` finds, or undefined when the database is sound. It
+   * reads every page and walks every b-tree, and (SQLite ≥ 3.44) runs FTS5's own check of the
+   * full-text index, whose damage leaves every page well-formed. Damage that no open touches
+   * shows here, before a call trips over it. Call it before any other call.
+   */
+  integrityProblem(): string | undefined {
+    try {
+      const findings = this.db.column('PRAGMA quick_check(8)').map(String);
+      if (findings.length === 1 && findings[0] === 'ok') return undefined;
+      // One finding per line, many per damaged page: the first few say what and where.
+      const lines = findings
+        .join('\n')
+        .split('\n')
+        .filter((line) => !line.startsWith('***'));
+      return lines.slice(0, 3).join('; ') + (lines.length > 3 ? '; …' : '');
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   get closed(): boolean {
@@ -106,7 +131,7 @@ export class Engine {
       try {
         return fn(this.db);
       } catch (error) {
-        throw toThreadkeepError(error, label);
+        throw toThreadkeepError(error, label, this.name);
       }
     });
   }
@@ -146,14 +171,14 @@ export class Engine {
         return value;
       });
     } catch (error) {
-      throw toThreadkeepError(error, label);
+      throw toThreadkeepError(this.#driver.writeFailed?.(error) ?? error, label, this.name);
     }
     if (this.#driver.persist) {
       try {
         await this.#driver.persist();
       } catch (error) {
         this.#driver.revert?.();
-        throw toThreadkeepError(error, label);
+        throw toThreadkeepError(error, label, this.name);
       }
     }
     if (ctx.changes.length > 0) this.#emit(ctx.changes);
@@ -204,13 +229,34 @@ export class Engine {
   /** A read that first brings the full-text index up to date. */
   search<T>(label: string, fn: (db: Database) => T): Promise<T> {
     return this.#enqueue(async () => {
-      await this.drainIndex();
+      try {
+        await this.drainIndex();
+      } catch (error) {
+        if (!(error instanceof ThreadkeepError && error.code === 'QUOTA_EXCEEDED')) throw error;
+        // A full origin cannot store the index, yet a search must see every committed event:
+        // index them inside a transaction that is rolled back once the search has run.
+        return this.#searchWithoutStoringIndex(label, fn);
+      }
       try {
         return fn(this.db);
       } catch (error) {
-        throw toThreadkeepError(error, label);
+        throw toThreadkeepError(error, label, this.name);
       }
     });
+  }
+
+  #searchWithoutStoringIndex<T>(label: string, fn: (db: Database) => T): T {
+    try {
+      this.db.exec('BEGIN');
+      try {
+        while (pendingCount(this.db) > 0) indexPending(this.db, SEARCH_DRAIN_SLICE);
+        return fn(this.db);
+      } finally {
+        this.db.exec('ROLLBACK');
+      }
+    } catch (error) {
+      throw toThreadkeepError(error, label, this.name);
+    }
   }
 
   /**

@@ -80,18 +80,48 @@ const SQLITE_FULL = 13;
 const SQLITE_NOTADB = 26;
 
 /**
- * Maps any error that reaches threadkeep's boundary (SQLite result codes, DOMExceptions from
- * OPFS or IndexedDB, plain errors) to a ThreadkeepError. `context` says what was being done.
+ * What to do about a damaged store; every CORRUPT message that reaches a user ends with it. The
+ * layers below the store (SQLite, the journal) do not know the store's name: `store` fills it in.
  */
-export function toThreadkeepError(error: unknown, context: string): ThreadkeepError {
-  if (error instanceof ThreadkeepError) return error;
+export function corruptGuidance(store?: string): string {
+  const name = store === undefined ? 'name' : `name: ${JSON.stringify(store)}`;
+  const remove = `deleteStore(${store === undefined ? 'name' : JSON.stringify(store)})`;
+  return `Nothing was changed. To keep what is still readable, close the store in every tab and open it again with openStore({ ${name}, recover: true }): that copies every readable session, event and artifact into a fresh store and keeps the damaged bytes aside until ${remove}; or remove the store with ${remove}.`;
+}
+
+/** A CORRUPT error whose message ends with the guidance naming `store` (added once). */
+export function withCorruptGuidance(error: ThreadkeepError, store: string): ThreadkeepError {
+  if (error.code !== 'CORRUPT') return error;
+  const specific = corruptGuidance(store);
+  if (error.message.endsWith(specific)) return error;
+  const generic = corruptGuidance();
+  const base = error.message.endsWith(generic)
+    ? error.message.slice(0, -generic.length).trimEnd()
+    : error.message.replace(/[;.]?\s*nothing was changed$/i, '');
+  return new ThreadkeepError(
+    'CORRUPT',
+    `${base.replace(/\.$/, '')}. ${specific}`,
+    { ...error.details, store },
+    { cause: error },
+  );
+}
+
+/**
+ * Maps any error that reaches threadkeep's boundary (SQLite result codes, DOMExceptions from
+ * OPFS or IndexedDB, plain errors) to a ThreadkeepError. `context` says what was being done;
+ * `store`, when known, names the store in a CORRUPT message's guidance.
+ */
+export function toThreadkeepError(error: unknown, context: string, store?: string): ThreadkeepError {
+  if (error instanceof ThreadkeepError)
+    return store === undefined ? error : withCorruptGuidance(error, store);
   const err = error as { name?: unknown; message?: unknown; resultCode?: unknown } | null;
   const message = typeof err?.message === 'string' ? err.message : String(error);
   const primary = typeof err?.resultCode === 'number' ? err.resultCode & 0xff : undefined;
   if (primary === SQLITE_FULL || err?.name === 'QuotaExceededError' || /SQLITE_FULL|quota/i.test(message)) {
     return new ThreadkeepError(
       'QUOTA_EXCEEDED',
-      `${context} failed: the storage quota is exhausted (${message}); nothing was changed. Free space by deleting sessions or artifacts.`,
+      // IndexedDB's QuotaExceededError may come with an empty message: its name says it all then.
+      `${context} failed: the storage quota is exhausted (${message || String(err?.name)}); nothing was changed. Free space by deleting sessions or artifacts.`,
       undefined,
       { cause: error },
     );
@@ -99,8 +129,8 @@ export function toThreadkeepError(error: unknown, context: string): ThreadkeepEr
   if (primary === SQLITE_CORRUPT || primary === SQLITE_NOTADB || /SQLITE_(CORRUPT|NOTADB)/.test(message)) {
     return new ThreadkeepError(
       'CORRUPT',
-      `${context} failed: the stored database is damaged (${message}). Export what you can with openStore({ name, recover: true }) or remove it with deleteStore(name).`,
-      undefined,
+      `${context} failed: the stored database${store === undefined ? '' : ` of store ${JSON.stringify(store)}`} is damaged (${message}). ${corruptGuidance(store)}`,
+      store === undefined ? undefined : { store },
       { cause: error },
     );
   }

@@ -11,6 +11,7 @@ export interface CheckedOpenOptions {
   durability: Durability;
   requestPersistence: boolean;
   storage: KeyValueStorage | undefined;
+  recover: boolean;
 }
 
 export function checkStoreName(value: unknown): string {
@@ -44,6 +45,7 @@ export function checkOpenOptions(options: unknown): CheckedOpenOptions {
     'durability',
     'requestPersistence',
     'storage',
+    'recover',
   ]);
   return {
     name: checkStoreName(o.name),
@@ -58,5 +60,6 @@ export function checkOpenOptions(options: unknown): CheckedOpenOptions {
     requestPersistence:
       o.requestPersistence === undefined ? true : checkBoolean(o.requestPersistence, 'requestPersistence'),
     storage: checkStorage(o.storage),
+    recover: o.recover === undefined ? false : checkBoolean(o.recover, 'recover'),
   };
 }

@@ -8,16 +8,31 @@ import { eventSearchText } from './search/text.js';
 import type { Role, SearchHit } from './types.js';
 
 /*
- * `rank` is FTS5's bm25() by default, lower is better; SearchHit.score is its negation so that
- * higher is better. The session, kind and role filters join events after MATCH: FTS5 finds the
- * matching rowids from its index, the join reads only those events.
+ * Ranking. `rank` is FTS5's bm25(), lower is better; SearchHit.score is its negation so that
+ * higher is better. Computing bm25 for every match of a word that is in most messages costs ~5 µs
+ * a match (0.5 s at 100 000 events, 10× that at a million), all of it to pick 20. So the query
+ * first finds the CANDIDATES most recent matching events (FTS5 walks its doclists newest first,
+ * with the filters applied, and stops there), then ranks only those by bm25: exact BM25 order for
+ * any query with fewer matches, and for a word in most messages the best of its most recent
+ * matches. The candidates' lower bound reaches FTS5 as a rowid constraint, so the ranking pass
+ * skips older doclist entries instead of reading them.
  */
+const CANDIDATES = 4096;
+
+const FILTERS = `
+    AND (?2 IS NULL OR e.session_key = (SELECT key FROM sessions WHERE id = ?2))
+    AND (?3 IS NULL OR e.kind IN (SELECT value FROM json_each(?3)))
+    AND (?4 IS NULL OR e.role IN (SELECT value FROM json_each(?4)))`;
+
 const SEARCH = `SELECT ${EVENT_COLUMNS}, -f.rank AS score
   FROM event_fts f JOIN events e ON e.key = f.rowid JOIN sessions s ON s.key = e.session_key
   WHERE f.event_fts MATCH ?1
-    AND (?2 IS NULL OR s.id = ?2)
-    AND (?3 IS NULL OR e.kind IN (SELECT value FROM json_each(?3)))
-    AND (?4 IS NULL OR e.role IN (SELECT value FROM json_each(?4)))
+    AND f.rowid >= (
+      SELECT min(key) FROM (
+        SELECT c.rowid AS key FROM event_fts c JOIN events e ON e.key = c.rowid
+        WHERE c.event_fts MATCH ?1 ${FILTERS}
+        ORDER BY c.rowid DESC LIMIT ?7))
+    ${FILTERS}
   ORDER BY f.rank LIMIT ?5 OFFSET ?6`;
 
 export interface SearchQuery {
@@ -56,6 +71,7 @@ export function searchEvents(db: Database, q: SearchQuery): SearchHit[] {
       q.roles ? JSON.stringify(q.roles) : null,
       q.limit,
       q.offset,
+      Math.max(CANDIDATES, 4 * (q.offset + q.limit)),
     ]);
   } catch (error) {
     if (q.syntax === 'fts5') {

@@ -30,6 +30,31 @@ export interface OpenOptions {
   durability?: Durability;
   requestPersistence?: boolean;
   storage?: KeyValueStorage;
+  /**
+   * When the store is damaged (CORRUPT), copy what is still readable into a fresh store in its
+   * place and keep the damaged bytes aside; `info().recovery` tells what happened. A sound store
+   * just opens (after a full integrity check, which reads the whole database once).
+   */
+  recover?: boolean;
+}
+
+/** What `openStore({ recover: true })` did to a damaged store; see `StoreInfo.recovery`. */
+export interface RecoveryReport {
+  /** When the recovery ran. */
+  at: number;
+  /** Why the store was found damaged: the CORRUPT error of the open, or the integrity check's first finding. */
+  reason: string;
+  /** Where the damaged bytes were kept: an OPFS directory or a key prefix. `deleteStore` removes them too. */
+  damagedCopy: string;
+  /** Records written into the new store. */
+  recovered: { sessions: number; events: number; artifacts: number };
+  /**
+   * Records known to be lost: events missing from a recovered session (by its event count),
+   * artifacts whose bytes were unreadable. Unreadable ranges (see `unreadable`) may hide more.
+   */
+  lost: { events: number; artifacts: number };
+  /** What could not be read or was set aside, in words, e.g. `events with keys 97 to 160: database disk image is malformed`. */
+  unreadable: string[];
 }
 
 export interface StoreInfo {
@@ -45,6 +70,8 @@ export interface StoreInfo {
   usageBytes: number | null;
   quotaBytes: number | null;
   counts: { sessions: number; events: number; artifacts: number };
+  /** Set when this open recovered a damaged store (`recover: true`); null otherwise. */
+  recovery: RecoveryReport | null;
 }
 
 export interface Session {

@@ -74,6 +74,7 @@ export async function openServiceWorkerStore(options: unknown): Promise<Store> {
         usageBytes: info.storedBytes ?? estimate?.usage ?? null,
         quotaBytes: estimate?.quota ?? null,
         counts: info.counts,
+        recovery: info.recovery,
       };
     },
     async close() {

@@ -3,12 +3,12 @@
  * runs in this thread, in memory or persisted through a user-supplied `KeyValueStorage`.
  */
 import { memoryDriver, type StorageDriver } from '../backends/driver.js';
-import { deleteJournalStore, journalDriver } from '../backends/journal-driver.js';
+import { damagedJournalStore, deleteJournalStore, journalDriver } from '../backends/journal-driver.js';
 import { loadSqlite } from '../backends/load-sqlite.js';
 import { type Call, createHandlers, type Invoke } from '../core/api.js';
-import { Engine } from '../core/engine.js';
 import { ThreadkeepError } from '../core/errors.js';
 import { createStoreFacade } from '../core/facade.js';
+import { openEngine } from '../core/open-engine.js';
 import { checkOpenOptions, checkStoreName } from '../core/options.js';
 import type { KeyValueStorage, OpenOptions, Store } from '../core/types.js';
 import { checkOptions } from '../core/validate.js';
@@ -36,10 +36,18 @@ export async function openStore(options?: OpenOptions): Promise<Store> {
       { backend },
     );
   }
+  // Remembered before opening: a store refused as CORRUPT must still be removable by deleteStore(name).
+  storages.set(o.name, o.storage);
   const sqlite3 = await loadSqlite();
-  const driver: StorageDriver =
-    backend === 'kv' ? await journalDriver(sqlite3, o.storage!, o.name, 'kv') : memoryDriver(sqlite3);
-  const engine = await Engine.open(driver, { name: o.name, durability: o.durability });
+  const { engine } = await openEngine(
+    sqlite3,
+    async (): Promise<{ driver: StorageDriver }> => ({
+      driver:
+        backend === 'kv' ? await journalDriver(sqlite3, o.storage!, o.name, 'kv') : memoryDriver(sqlite3),
+    }),
+    { name: o.name, durability: o.durability, recover: o.recover },
+    () => damagedJournalStore(sqlite3, o.storage!, o.name),
+  );
   const handlers = createHandlers(engine);
   const noCall: Call = {};
   const invoke = ((method: keyof typeof handlers, args: unknown[]) =>
@@ -60,6 +68,7 @@ export async function openStore(options?: OpenOptions): Promise<Store> {
       usageBytes: info.storedBytes,
       quotaBytes: null,
       counts: info.counts,
+      recovery: info.recovery,
     }),
     close: async () => {
       await engine.close();
@@ -69,7 +78,6 @@ export async function openStore(options?: OpenOptions): Promise<Store> {
   const set = openStores.get(o.name) ?? new Set();
   openStores.set(o.name, set);
   set.add(store);
-  storages.set(o.name, o.storage);
   return store;
 }
 

@@ -35,6 +35,8 @@ export interface TabClientOptions {
   name: string;
   backend: 'auto' | 'opfs' | 'indexeddb' | 'memory';
   durability: Durability;
+  /** Recover a damaged store when this tab leads (a follower's leader has it open already). */
+  recover: boolean;
 }
 
 type Role = 'connecting' | 'leader' | 'follower' | 'suspended' | 'closed';

@@ -6,6 +6,7 @@ import { compactJournal, type JournalState, journalHasGrown } from './compaction
 import { CHUNK_DIR, encodeRecord, JOURNAL_DIR, MANIFEST_KEY, recordKey } from './journal-format.js';
 import { journalVfs, type MainFile } from './journal-vfs.js';
 import { recoverStore } from './recovery.js';
+import { DAMAGED_DIR } from './salvage.js';
 import { ValueStore } from './value-store.js';
 
 /**
@@ -99,7 +100,7 @@ export async function openJournaledDatabase(
   }
 }
 
-/** Removes every key of the store under `prefix` (the manifest first, so a half-deleted store can never pass for a valid one). */
+/** Removes every key of the store under `prefix`, damaged copies included (the manifest first, so a half-deleted store can never pass for a valid one). */
 export async function deleteJournaled(storage: KeyValueStorage, prefix: string): Promise<void> {
   try {
     const ours = (keys: string[], sub: string) => keys.filter((key) => key.startsWith(prefix + sub));
@@ -108,6 +109,8 @@ export async function deleteJournaled(storage: KeyValueStorage, prefix: string):
     const keys = [
       ...ours(await storage.list(prefix + JOURNAL_DIR), JOURNAL_DIR),
       ...ours(await storage.list(prefix + CHUNK_DIR), CHUNK_DIR),
+      // Copies that openStore({ recover: true }) kept of the store's damaged values.
+      ...ours(await storage.list(prefix + DAMAGED_DIR), DAMAGED_DIR),
     ];
     await Promise.all(keys.map((key) => storage.delete(key)));
   } catch (error) {
