@@ -20,6 +20,8 @@ import { describeValue, invalid, ThreadkeepError } from './errors.js';
 import {
   appendEvents,
   conversation,
+  EVENT_REPLAY,
+  EVENTS_REPLAY,
   getEvent,
   listEvents,
   patchEvent,
@@ -157,7 +159,12 @@ export function createHandlers(engine: Engine) {
         expectedRevision: checkExpectedRevision(o.expectedRevision, 'expectedRevision'),
         createSession: o.createSession === undefined ? true : checkBoolean(o.createSession, 'createSession'),
       };
-      return engine.write('appending events', (ctx) => appendEvents(ctx, id, records, opts), call.callId);
+      return engine.write(
+        'appending events',
+        (ctx) => appendEvents(ctx, id, records, opts),
+        call.callId,
+        EVENTS_REPLAY,
+      );
     },
     'events.get': async (_call: Call, id: unknown) => {
       const eventId = checkId(id, 'event id');
@@ -192,7 +199,12 @@ export function createHandlers(engine: Engine) {
     'events.patch': async (call: Call, id: unknown, patch: unknown) => {
       const eventId = checkId(id, 'event id');
       const record = toEventPatch(patch);
-      return engine.write('patching an event', (ctx) => patchEvent(ctx, eventId, record), call.callId);
+      return engine.write(
+        'patching an event',
+        (ctx) => patchEvent(ctx, eventId, record),
+        call.callId,
+        EVENT_REPLAY,
+      );
     },
     'events.truncate': async (call: Call, sessionId: unknown, options: unknown) => {
       const id = checkId(sessionId, 'session id');
@@ -215,6 +227,7 @@ export function createHandlers(engine: Engine) {
         'replacing a transcript',
         (ctx) => replaceEvents(ctx, id, records, expected),
         call.callId,
+        EVENTS_REPLAY,
       );
     },
     'events.messages': async (_call: Call, sessionId: unknown, options?: unknown) => {

@@ -9,7 +9,7 @@ import { Database } from './database.js';
 import { ThreadkeepError, toThreadkeepError } from './errors.js';
 import { indexPending, pendingCount } from './indexer.js';
 import { assertSchemaKnown, migrate, SCHEMA_VERSION, storedSchemaVersion } from './schema.js';
-import type { Backend, Change, Durability, RecoveryReport } from './types.js';
+import type { Backend, Change, Durability, JsonValue, RecoveryReport } from './types.js';
 
 /** What a write operation sees: the database inside its transaction, and where to report changes. */
 export interface WriteContext {
@@ -20,6 +20,21 @@ export interface WriteContext {
   /** Set when the call queued events for full-text indexing. */
   indexQueued: boolean;
 }
+
+/**
+ * How a write's result is recorded with its call id, and rebuilt when the call is retried. The
+ * default keeps the result itself; writes that return events keep only their ids (a streamed
+ * reply's 500 patches would otherwise store 500 growing copies of its text).
+ */
+export interface Replay<T> {
+  record(result: T): JsonValue;
+  answer(db: Database, recorded: JsonValue): T;
+}
+
+const JSON_REPLAY: Replay<unknown> = {
+  record: (result) => (result ?? null) as JsonValue,
+  answer: (_db, recorded) => recorded,
+};
 
 export interface EngineOptions {
   name: string;
@@ -141,8 +156,8 @@ export class Engine {
    * its changes. With `callId`, a call already applied (by this or an earlier leader) answers with
    * its recorded result instead of running again.
    */
-  write<T>(label: string, fn: (ctx: WriteContext) => T, callId?: string): Promise<T> {
-    return this.#enqueue(() => this.#runWrite(label, fn, callId));
+  write<T>(label: string, fn: (ctx: WriteContext) => T, callId?: string, replay?: Replay<T>): Promise<T> {
+    return this.#enqueue(() => this.#runWrite(label, fn, callId, replay));
   }
 
   /** An async job that holds the queue for its whole run (import); it manages its own writes. */
@@ -155,18 +170,23 @@ export class Engine {
     );
   }
 
-  async #runWrite<T>(label: string, fn: (ctx: WriteContext) => T, callId: string | undefined): Promise<T> {
+  async #runWrite<T>(
+    label: string,
+    fn: (ctx: WriteContext) => T,
+    callId: string | undefined,
+    replay: Replay<T> = JSON_REPLAY as Replay<T>,
+  ): Promise<T> {
     const ctx: WriteContext = { db: this.db, now: Date.now(), changes: [], indexQueued: false };
     let result: T;
     try {
       result = this.db.transaction(() => {
         if (callId !== undefined) {
           const applied = this.db.value(FIND_APPLIED_CALL, [callId]);
-          if (typeof applied === 'string') return JSON.parse(applied) as T;
+          if (typeof applied === 'string') return replay.answer(this.db, JSON.parse(applied) as JsonValue);
         }
         const value = fn(ctx);
         if (callId !== undefined) {
-          this.db.run(RECORD_APPLIED_CALL, [callId, JSON.stringify(value ?? null), ctx.now]);
+          this.db.run(RECORD_APPLIED_CALL, [callId, JSON.stringify(replay.record(value) ?? null), ctx.now]);
         }
         return value;
       });

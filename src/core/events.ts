@@ -1,6 +1,6 @@
 /** Events: append, read, patch, truncate, replace, and the message list for a model. */
 import type { Database } from './database.js';
-import type { WriteContext } from './engine.js';
+import type { Replay, WriteContext } from './engine.js';
 import { invalid, notFound, ThreadkeepError } from './errors.js';
 import { insertEvents, removeEvents } from './event-rows.js';
 import { queueForIndex } from './indexer.js';
@@ -27,6 +27,21 @@ const TAIL_EVENTS = `SELECT ${EVENT_COLUMNS} ${EVENTS_FROM} WHERE e.session_key 
 const NTH_FROM_END = 'SELECT seq FROM events WHERE session_key = ? ORDER BY seq DESC LIMIT 1 OFFSET ?';
 const CONVERSATION_EVENTS = `SELECT ${EVENT_COLUMNS} ${EVENTS_FROM}
   WHERE e.session_key = ? AND e.kind IN ('message', 'tool_result') AND e.partial = 0 ORDER BY e.seq`;
+
+/** Events answered again by id when a forwarded write is retried (see Replay in engine.ts). */
+export const EVENTS_REPLAY: Replay<StoredEvent[]> = {
+  record: (events) => events.map((e) => e.id),
+  answer: (db, ids) => (ids as string[]).map((id) => getEvent(db, id)).filter((e) => e !== undefined),
+};
+
+export const EVENT_REPLAY: Replay<StoredEvent> = {
+  record: (event) => event.id,
+  answer: (db, id) => {
+    const event = getEvent(db, id as string);
+    if (!event) throw notFound(`event ${JSON.stringify(id)} no longer exists`, { eventId: id as string });
+    return event;
+  },
+};
 
 export function appendEvents(
   ctx: WriteContext,

@@ -19,6 +19,9 @@ export interface Migration {
  * - Full-text indexing is lazy: an append only records the event key in `index_queue`; the
  *   indexer (idle time, or any search first) moves them into `event_fts`. The FTS table is
  *   contentless: snippets are built from `events.content`, so the text is not stored twice.
+ * - `prefix = '1 2 3'`: a plain search's last word is a prefix, and the first keystrokes are the
+ *   shortest, most expensive prefixes (measured at 100 000 events: "w"* 3.6 s, "w1"* 0.46 s
+ *   without, 15 ms and 13 ms with); the index grows about 2.5× for it.
  * - `applied_calls` records forwarded call ids in the same transaction as their write, so a new
  *   leader can answer a retried call with its result instead of applying it twice.
  */
@@ -68,7 +71,8 @@ export const MIGRATIONS: readonly Migration[] = [
         body,
         tokenize = 'unicode61 remove_diacritics 2',
         content = '',
-        contentless_delete = 1
+        contentless_delete = 1,
+        prefix = '1 2 3'
       );
 
       CREATE TABLE artifacts (

@@ -14,7 +14,13 @@ import { newId } from '../core/ids.js';
 import { WRITE_METHODS } from '../core/methods.js';
 import type { Backend, Change, Durability } from '../core/types.js';
 import { ForwardedCalls } from '../tabs/forwarded-calls.js';
-import { type LeaderMessage, leaderLockName, type StoreMessage, storeChannelName } from '../tabs/protocol.js';
+import {
+  callIdFor,
+  type LeaderMessage,
+  leaderLockName,
+  type StoreMessage,
+  storeChannelName,
+} from '../tabs/protocol.js';
 import { HOST_CHANNEL, type HostMessage, type HostRequest } from './protocol.js';
 
 export interface RemoteClientOptions {
@@ -186,7 +192,7 @@ export class RemoteClient {
   invoke(method: Method, args: unknown[]): Promise<unknown> {
     if (this.#closed)
       return Promise.reject(new ThreadkeepError('CLOSED', `store "${this.options.name}" is closed`));
-    const callId = WRITE_METHODS.has(method) ? `${this.clientId}:${this.#nextCallId++}` : undefined;
+    const callId = WRITE_METHODS.has(method) ? callIdFor(this.clientId, this.#nextCallId++) : undefined;
     // With no leader known, the call goes to nobody now and to the next leader when it announces.
     if (this.#leaderId === undefined) this.#needLeader();
     return this.#calls.send(this.clientId, this.#leaderId ?? '', method, args, callId);

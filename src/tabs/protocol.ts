@@ -74,3 +74,11 @@ export function leaderLockName(name: string): string {
 export function workerLockName(name: string, instance: string): string {
   return `threadkeep-worker:${name}:${instance}`;
 }
+
+/**
+ * The id that makes a write apply at most once, whichever leader runs it. Fixed-width and
+ * increasing per client, so applied_calls' inserts land at the end of its b-tree.
+ */
+export function callIdFor(clientId: string, n: number): string {
+  return `${clientId}:${n.toString(36).padStart(8, '0')}`;
+}

@@ -23,6 +23,7 @@ import { LeaderWorker } from './leader-worker.js';
 import {
   type CallMessage,
   type ChangesMessage,
+  callIdFor,
   inboxChannelName,
   type LeaderMessage,
   leaderLockName,
@@ -285,7 +286,7 @@ export class TabClient {
     if (this.#role === 'closed')
       throw new ThreadkeepError('CLOSED', `store "${this.options.name}" is closed`);
     if (this.#failure) throw this.#failure;
-    const callId = WRITE_METHODS.has(method) ? `${this.clientId}:${this.#nextCallId++}` : undefined;
+    const callId = WRITE_METHODS.has(method) ? callIdFor(this.clientId, this.#nextCallId++) : undefined;
     await this.#ready.promise;
     if (this.#role === 'leader') return this.#runLocal(method, args, callId);
     if (!this.#calls) throw new ThreadkeepError('INTERNAL', 'a follower without a channel to its leader');
