@@ -71,7 +71,10 @@ export class WorkerConnection {
     const stopped = new Promise<never>((_, reject) => {
       gone = () =>
         reject(
-          new ThreadkeepError('INTERNAL', `the threadkeep worker stopped while opening store "${options.name}"`),
+          new ThreadkeepError(
+            'INTERNAL',
+            `the threadkeep worker stopped while opening store "${options.name}"`,
+          ),
         );
     });
     stopped.catch(() => {});
@@ -90,7 +93,10 @@ export class WorkerConnection {
       gone = () => {
         if (!connection.#dead && !connection.#closing) {
           connection.#die(
-            new ThreadkeepError('INTERNAL', `the worker holding store "${options.name}" stopped unexpectedly`),
+            new ThreadkeepError(
+              'INTERNAL',
+              `the worker holding store "${options.name}" stopped unexpectedly`,
+            ),
           );
         }
       };
