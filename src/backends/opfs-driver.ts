@@ -23,8 +23,12 @@ export class OpfsUnavailable extends Error {
   }
 }
 
-function describeOpfsFailure(error: unknown): OpfsUnavailable {
+function describeOpfsFailure(error: unknown): OpfsUnavailable | ThreadkeepError {
   const e = error as { name?: string; message?: string } | undefined;
+  // A full origin is not "OPFS unavailable": 'auto' must not start an empty copy of the store in
+  // IndexedDB (where later writes would be lost once OPFS opens again). Measured: the open access
+  // handles of an empty store's pool count as 4 MB, and reopening the pool near the quota fails.
+  if (e?.name === 'QuotaExceededError') return toThreadkeepError(error, 'opening the OPFS files');
   const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
   if (e?.name === 'NoModificationAllowedError' || /NoModificationAllowed|access handle/i.test(text)) {
     return new OpfsUnavailable(`OPFS files of this store are held by another context (${text})`, true);

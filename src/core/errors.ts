@@ -121,7 +121,9 @@ export function toThreadkeepError(error: unknown, context: string, store?: strin
     return new ThreadkeepError(
       'QUOTA_EXCEEDED',
       // IndexedDB's QuotaExceededError may come with an empty message: its name says it all then.
-      `${context} failed: the storage quota is exhausted (${message || String(err?.name)}); nothing was changed. Free space by deleting sessions or artifacts.`,
+      // No advice to delete sessions: that frees pages inside the store's files but does not
+      // shrink them, so at a full origin it does not make room (test/e2e/quota.test.ts).
+      `${context} failed: the storage quota is exhausted (${message || String(err?.name)}); nothing was changed. Room must be made first: free disk space or other storage of this site (deleting sessions or artifacts does not shrink the store's files).`,
       undefined,
       { cause: error },
     );

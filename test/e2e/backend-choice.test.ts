@@ -38,6 +38,10 @@ function breakInWorkers(prelude: string): string {
 }
 
 const NO_OPFS = `delete StorageManager.prototype.getDirectory;`;
+// Firefox's private windows: the API is there, but using it is refused.
+const OPFS_DENIED = `StorageManager.prototype.getDirectory = function () {
+  return Promise.reject(new DOMException('The operation is insecure.', 'SecurityError'));
+};`;
 const NO_INDEXEDDB = `IDBFactory.prototype.open = function () { throw new DOMException('IndexedDB is disabled here', 'SecurityError'); };`;
 
 async function openWith(prelude: string, options: object): Promise<any> {
@@ -75,6 +79,20 @@ describe('backend choice', () => {
     const result = await openWith(NO_OPFS, { name: 'explicit', backend: 'opfs' });
     expect(result).toMatchObject({ error: 'BACKEND_UNAVAILABLE', isThreadkeepError: true });
     expect(result.message).toMatch(/OPFS/);
+  });
+
+  it("OPFS access denied (SecurityError, as in private windows): 'auto' uses IndexedDB and says access was denied", async () => {
+    const result = await openWith(OPFS_DENIED, { name: 'denied' });
+    expect(result).toEqual({
+      backend: 'indexeddb',
+      fallbackReason: expect.stringMatching(/OPFS access was denied.*SecurityError/),
+    });
+  });
+
+  it("OPFS access denied: an explicit 'opfs' rejects BACKEND_UNAVAILABLE with that reason", async () => {
+    const result = await openWith(OPFS_DENIED, { name: 'denied-explicit', backend: 'opfs' });
+    expect(result).toMatchObject({ error: 'BACKEND_UNAVAILABLE', isThreadkeepError: true });
+    expect(result.message).toMatch(/OPFS: OPFS access was denied.*SecurityError/);
   });
 
   it('with neither OPFS nor IndexedDB, rejects BACKEND_UNAVAILABLE naming both, never memory', async () => {
