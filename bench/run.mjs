@@ -96,6 +96,62 @@ function rotate(list, by) {
   return [...list.slice(k), ...list.slice(0, k)];
 }
 
+/**
+ * Leader handover (issue 5): a leader page and a follower page share an OPFS store; the leader
+ * page is closed and, at the same moment, the follower appends. Measured from the close to that
+ * append's answer (Node's clock: CDP adds ~1 ms). The follower, now leader, is the next round's
+ * leader. The appended seqs must run on without a gap or a repeat.
+ */
+async function measureHandover(newPage) {
+  const rounds = quick ? 4 : 20;
+  const entry = { phase: 'handover', target: 'tk-follower', info: {}, workloads: [] };
+  log('handover · tk-follower');
+  const samples = [];
+  const seqs = [];
+  let leader;
+  try {
+    leader = await newPage();
+    await leader.evaluate(() => window.bench.wipe());
+    await leader.evaluate((s) => window.bench.holdLeader(s), 'bench-handover');
+    for (let i = 0; i < rounds; i++) {
+      const follower = await newPage();
+      const role = await follower.evaluate((s) => window.bench.openFollower(s), 'bench-handover');
+      if (role !== 'follower') throw new Error(`the second page opened the store as ${role}`);
+      const t0 = performance.now();
+      const closing = leader.close();
+      const after = await withTimeout(
+        follower.evaluate(() => window.bench.afterHandover()),
+        10_000,
+        'the call after the leader closed',
+      );
+      samples.push(performance.now() - t0);
+      await closing;
+      if (after.role !== 'leader') throw new Error(`after the handover the page is ${after.role}`);
+      seqs.push(after.seq);
+      leader = follower;
+    }
+    const sorted = [...samples].sort((a, b) => a - b);
+    const at = (q) =>
+      Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 100) / 100;
+    const gapless = seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 2);
+    entry.workloads.push({
+      workload: 'handover',
+      kind: 'per-call',
+      stats: { n: samples.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), min: at(0), max: at(1) },
+      // Each round appends twice (warm-up, then after the handover): seqs step by 2.
+      checksum: gapless ? 'seqs-ok' : `seqs ${seqs.join(',')}`,
+      expected: 'seqs-ok',
+    });
+    log(`  handover: p50 ${at(0.5)} ms (n=${samples.length})`);
+  } catch (error) {
+    entry.error = String(error?.message ?? error);
+    log(`  FAILED: ${entry.error}`);
+  } finally {
+    await leader?.close().catch(() => {});
+  }
+  return entry;
+}
+
 async function main() {
   log(`threadkeep bench (${quick ? 'quick' : 'full'}): building the bench page`);
   const app = await buildBenchApp();
@@ -274,6 +330,7 @@ async function main() {
         }
       }
     }
+    if (targets.includes('tk-follower')) results.phases.push(await measureHandover(newPage));
   } finally {
     await context.close().catch(() => {});
     await server.close();

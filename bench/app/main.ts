@@ -93,6 +93,22 @@ const bench = {
     return leader.describe();
   },
 
+  /**
+   * Handover: this page opens the store another page leads, checks it is a follower and makes one
+   * call; `afterHandover` then makes the call that the leader's going away must not stall.
+   */
+  async openFollower(store: string): Promise<string> {
+    leader = new (await import('./targets/threadkeep.js')).ThreadkeepTarget('opfs');
+    await leader.open(store);
+    await leader.store.events.append('handover', { role: 'user', content: 'warm' });
+    return (await leader.store.info()).role;
+  },
+
+  async afterHandover(): Promise<{ role: string; seq: number }> {
+    const [event] = await leader!.store.events.append('handover', { role: 'user', content: 'after' });
+    return { role: (await leader!.store.info()).role, seq: event!.seq };
+  },
+
   async releaseLeader(): Promise<void> {
     await leader?.close();
     leader = undefined;

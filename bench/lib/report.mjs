@@ -30,6 +30,7 @@ const WORKLOAD_TITLES = {
   'append.batch10000': 'Append a batch of 10 000 events',
   'stream.patch': 'Streamed reply: one patch of a partial event (500 per reply)',
   'sessions.recent50': 'The 50 most recent of 10 000 sessions',
+  handover: 'Leader handover: the leader page closes, the follower appends at once (close → answer)',
 };
 
 function title(workload) {
@@ -146,6 +147,18 @@ export function goals(results) {
       at === '1m' ? v !== undefined && v <= limit : undefined,
     );
   }
+  const follower = p50(w, 'append.single', 'tk-follower');
+  goal(
+    "Follower's single append ≤ 2× the leader's (issue 5)",
+    `${fmt(follower)} ms = ${ratio(follower, single)}`,
+    follower && single ? follower <= 2 * single : undefined,
+  );
+  const handover = p50(w, 'handover', 'tk-follower');
+  goal(
+    'Leader handover p50 < 500 ms (issue 5)',
+    `${fmt(handover)} ms`,
+    handover !== undefined ? handover < 500 : undefined,
+  );
   const patch = p50(w, 'stream.patch', BASE);
   goal('Streamed reply ≤ 0.5 ms per patch p50', `${fmt(patch)} ms`, patch !== undefined && patch <= 0.5);
   for (const label of ['10MB', '1GB']) {

@@ -34,10 +34,14 @@ export class WorkerConnection {
     this.#onDeath = onDeath;
   }
 
-  /** Starts a worker and opens the store in it; rejects (never hangs) if either fails. */
+  /**
+   * Starts a worker and opens the store in it; rejects (never hangs) if either fails. A store
+   * found busy is opened again in the same worker for up to `busyRetryMs` (see openRetryingBusy).
+   */
   static async start(
     options: Omit<WorkerOpenOptions, 'livenessLock'>,
     onDeath: (error: ThreadkeepError) => void,
+    busyRetryMs = 0,
   ): Promise<WorkerConnection> {
     registerErrorTransfer();
     const livenessLock = workerLockName(options.name, newId());
@@ -88,7 +92,10 @@ export class WorkerConnection {
         }
         void navigator.locks.request(livenessLock, () => gone());
       }
-      const opened = await Promise.race([remote.open({ ...options, livenessLock }), failedToStart, stopped]);
+      const opened = await openRetryingBusy(
+        () => Promise.race([remote.open({ ...options, livenessLock }), failedToStart, stopped]),
+        busyRetryMs,
+      );
       const connection = new WorkerConnection(worker, remote, opened, onDeath);
       gone = () => {
         if (!connection.#dead && !connection.#closing) {
@@ -174,6 +181,25 @@ function startTimeout(name: string): { promise: Promise<never>; clear(): void } 
     );
   });
   return { promise, clear: () => clearTimeout(timer) };
+}
+
+/**
+ * The caller of a busy-retrying open holds the store's lock, so "busy" can only be the OPFS access
+ * handles of a leader that just went away, which the browser releases a moment after its lock.
+ * Retried in the worker that is already up (SQLite loaded), soon at first: a takeover waits for
+ * the handles, not for a whole new worker.
+ */
+async function openRetryingBusy<T>(open: () => Promise<T>, busyRetryMs: number): Promise<T> {
+  const started = Date.now();
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      return await open();
+    } catch (error) {
+      const busy = (error as ThreadkeepError | undefined)?.details as { busy?: boolean } | undefined;
+      if (!busy?.busy || Date.now() - started + wait > busyRetryMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 function describeError(error: unknown): string {

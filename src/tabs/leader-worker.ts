@@ -10,10 +10,7 @@ import type { Method } from '../core/api.js';
 import { ThreadkeepError } from '../core/errors.js';
 import type { Change } from '../core/types.js';
 
-const BUSY_RETRY_MS = 100;
 const BUSY_RETRY_LIMIT_MS = 5_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type StartOptions = Omit<WorkerOpenOptions, 'livenessLock'>;
 
@@ -21,21 +18,11 @@ async function startConnection(
   options: StartOptions,
   onChanges: (changes: readonly Change[]) => void,
 ): Promise<WorkerConnection> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      const connection = await WorkerConnection.start(options, () => {});
-      connection.subscribe(onChanges);
-      return connection;
-    } catch (error) {
-      // The caller holds the store's lock, so "busy" can only be a dead leader's OPFS handles
-      // that the browser has not released yet: wait for them.
-      const busy =
-        error instanceof ThreadkeepError && (error.details as { busy?: boolean } | undefined)?.busy;
-      if (!busy || Date.now() - started > BUSY_RETRY_LIMIT_MS) throw error;
-      await sleep(BUSY_RETRY_MS);
-    }
-  }
+  // The caller holds the store's lock, so "busy" can only be a dead leader's OPFS handles that the
+  // browser has not released yet: the worker waits for them.
+  const connection = await WorkerConnection.start(options, () => {}, BUSY_RETRY_LIMIT_MS);
+  connection.subscribe(onChanges);
+  return connection;
 }
 
 export class LeaderWorker {

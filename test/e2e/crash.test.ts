@@ -12,6 +12,8 @@
  *
  * TK_CRASH_TRIALS (default 20) sets the trials per configuration; TK_CRASH_SEED replays a run.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import sqlite3InitModule, { type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -316,12 +318,40 @@ async function slot<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const configurations = [
-  ['opfs', 'normal'],
-  ['opfs', 'strict'],
-  ['indexeddb', 'normal'],
-  ['indexeddb', 'strict'],
-] as const;
+/** TK_CRASH_CONFIGS=indexeddb/normal,opfs/strict runs only those. */
+const ONLY = process.env.TK_CRASH_CONFIGS?.split(',');
+const configurations = (
+  [
+    ['opfs', 'normal'],
+    ['opfs', 'strict'],
+    ['indexeddb', 'normal'],
+    ['indexeddb', 'strict'],
+  ] as const
+).filter(([backend, durability]) => !ONLY || ONLY.includes(`${backend}/${durability}`));
+
+/**
+ * The profile's storage files as the browser left them (path:bytes) — IndexedDB, the storage
+ * buckets and the quota database that names them — for a failure report.
+ */
+function indexedDbFiles(dir: string): string {
+  const root = join(dir, 'Default');
+  if (!existsSync(root)) return '(no Default directory)';
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out.push(`${relative(root, path)}:${statSync(path).size}`);
+    }
+  };
+  for (const name of ['IndexedDB', 'WebStorage', 'QuotaManager', 'QuotaManager-journal']) {
+    const path = join(root, name);
+    if (!existsSync(path)) out.push(`${name}:absent`);
+    else if (statSync(path).isDirectory()) walk(path);
+    else out.push(`${name}:${statSync(path).size}`);
+  }
+  return out.join(' ');
+}
 
 describe('SIGKILL of the browser at random moments', () => {
   for (const [c, [backend, durability]] of configurations.entries()) {
@@ -359,6 +389,7 @@ describe('SIGKILL of the browser at random moments', () => {
           try {
             for (let trial = 0; trial <= TRIALS; trial++) {
               mark = Date.now();
+              const filesBefore = indexedDbFiles(dir);
               profile = await launchProfile(dir);
               lap('launch');
               const trialAcks: Ack[] = [];
@@ -412,8 +443,9 @@ describe('SIGKILL of the browser at random moments', () => {
                 // for whoever reads the failure.
                 const held = await storedKeys(page, backend).catch((e) => String(e));
                 const shown = sessions.map((s) => `${s.id}:${s.eventCount}`).join(' ');
+                const files = `IndexedDB files before this launch: ${filesBefore}\nIndexedDB files now: ${indexedDbFiles(dir)}`;
                 throw new Error(
-                  `${(error as Error).message}\nkills: ${kills.map((k, t) => `${t} ${k}`).join('; ')}\nacknowledged batches per trial: ${acks.map((a) => a.length)}\nevents per trial seen before: ${eventsIn}\nsessions now: ${shown}\nstored keys: ${held}`,
+                  `${(error as Error).message}\nkills: ${kills.map((k, t) => `${t} ${k}`).join('; ')}\nacknowledged batches per trial: ${acks.map((a) => a.length)}\nevents per trial seen before: ${eventsIn}\nsessions now: ${shown}\nstored keys: ${held}\n${files}`,
                 );
               }
               lap('verify');

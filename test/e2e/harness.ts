@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright';
 import { build, createServer, type PreviewServer, preview, type ViteDevServer } from 'vite';
 import { chromiumLaunchOptions } from '../../scripts/chromium.mjs';
@@ -26,7 +26,17 @@ export function newProfileDir(prefix = 'tk-profile-'): string {
 /** Launches Chromium on a persistent profile directory (new one unless given). */
 export async function launchProfile(dir: string = newProfileDir()): Promise<Profile> {
   const options = await chromiumLaunchOptions();
-  const context = await chromium.launchPersistentContext(dir, { headless: true, ...options });
+  // TK_CHROMIUM_LOG=<directory>: each launch writes Chromium's own log (storage errors included)
+  // to <directory>/<profile>-<time>.log.
+  const logDir = process.env.TK_CHROMIUM_LOG;
+  const logArgs = logDir
+    ? ['--enable-logging', '--v=0', `--log-file=${join(logDir, `${basename(dir)}-${Date.now()}.log`)}`]
+    : [];
+  const context = await chromium.launchPersistentContext(dir, {
+    headless: true,
+    ...options,
+    args: [...options.args, ...logArgs],
+  });
   return {
     dir,
     context,
