@@ -226,7 +226,7 @@ export function renderMarkdown(results, analysis) {
   out.push('# Benchmarks');
   out.push('');
   out.push(
-    `threadkeep against its peers, measured in one run in headless Chromium. This page is written by \`bench/run.mjs\` from \`bench/results/${date}${results.mode === 'quick' ? '-quick' : ''}.json\`; the analysis section is written by hand.`,
+    `threadkeep against its peers, measured side by side in headless Chromium. This page is written by \`bench/lib/report.mjs\` from \`${results.file ?? `bench/results/${date}${results.mode === 'quick' ? '-quick' : ''}.json`}\`; the analysis section is written by hand.`,
   );
   out.push('');
   out.push('## How to run');
@@ -243,7 +243,21 @@ export function renderMarkdown(results, analysis) {
     'Options: `--targets=tk-opfs,dexie`, `--phases=writes,dataset:100k` (phases: `writes`, `sessions`, `artifacts`, `dataset:30k|100k|1m`, `cold:10MB`), `--no-node`, `--no-size`, `--out=<file>`, `--docs`.',
   );
   out.push('');
-  out.push('## This run');
+  if (results.sources?.length > 1) {
+    out.push('## These runs');
+    out.push('');
+    out.push(
+      'This page combines runs (`bench/lib/merge.mjs`): for each phase, the newest run that measured it. Within a phase every target was measured in the same run, one after another.',
+    );
+    out.push('');
+    for (const source of results.sources) {
+      out.push(
+        `- \`${source.command}\`, ${source.date}, took ${fmt(source.durationMs / 60000, 1)} min, load average ${source.loadAverage?.start?.join(' ') ?? '–'} → ${source.loadAverage?.end?.join(' ') ?? '–'}: ${source.phases.join(', ')}`,
+      );
+    }
+    out.push('');
+  }
+  out.push(results.sources?.length > 1 ? '## The newest run' : '## This run');
   out.push('');
   out.push(
     `- Command: \`${results.command}\` (${results.mode}), ${results.date}, took ${fmt(results.durationMs / 60000, 1)} min`,
@@ -258,7 +272,7 @@ export function renderMarkdown(results, analysis) {
     `- Load average at start / end: ${results.loadAverage?.start?.join(' ') ?? '–'} / ${results.loadAverage?.end?.join(' ') ?? '–'} (other work on the machine moves absolute times; compare targets within this run)`,
   );
   out.push('');
-  out.push('## Goals (issue 7) in this run');
+  out.push('## Goals (issues 4, 5, 7)');
   out.push('');
   out.push('| goal | measured | met |');
   out.push('|---|---|:-:|');
@@ -438,7 +452,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     process.exit(2);
   }
   writeMarkdown(
-    JSON.parse(readFileSync(file, 'utf8')),
+    { ...JSON.parse(readFileSync(file, 'utf8')), file },
     resolve(import.meta.dirname, '../../docs/BENCHMARKS.md'),
   );
 }

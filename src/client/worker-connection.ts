@@ -4,7 +4,7 @@
  * with a ThreadkeepError; the client then starts a fresh worker for the next call.
  */
 
-import { proxy, type Remote, releaseProxy, wrap } from 'comlink';
+import { type Remote, releaseProxy, transfer, wrap } from 'comlink';
 import type { Method } from '../core/api.js';
 import { describeValue, ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -18,6 +18,7 @@ export class WorkerConnection {
   readonly #worker: Worker;
   readonly #remote: Remote<WorkerHost>;
   readonly #pending = new Set<(error: ThreadkeepError) => void>();
+  readonly #ports: MessagePort[] = [];
   #dead: ThreadkeepError | undefined;
   #closing = false;
   readonly #onDeath: (error: ThreadkeepError) => void;
@@ -130,13 +131,21 @@ export class WorkerConnection {
     });
   }
 
+  /**
+   * Hears every change the worker commits, over a port of its own: one message per commit, where a
+   * comlink callback would add an answer going back for each.
+   */
   subscribe(listener: (changes: readonly Change[]) => void): void {
-    void this.#remote.subscribe(proxy(listener)).catch(() => {});
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = (event: MessageEvent<readonly Change[]>) => listener(event.data);
+    this.#ports.push(port1);
+    void this.#remote.subscribe(transfer(port2, [port2])).catch(() => {});
   }
 
   #die(error: ThreadkeepError): void {
     this.#dead = error;
     this.#worker.terminate();
+    for (const port of this.#ports) port.close();
     for (const reject of this.#pending) reject(error);
     this.#pending.clear();
     this.#onDeath(error);

@@ -10,7 +10,7 @@ import { type Call, createHandlers, type Handlers, type Method } from '../core/a
 import type { Engine } from '../core/engine.js';
 import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 import { openEngine } from '../core/open-engine.js';
-import type { Backend, Change, Durability } from '../core/types.js';
+import type { Backend, Durability } from '../core/types.js';
 import { registerErrorTransfer } from './comlink-errors.js';
 
 export interface WorkerOpenOptions {
@@ -89,11 +89,9 @@ export function createWorkerHost() {
       return result;
     },
 
-    /** Streams every committed change to `listener` (a comlink proxy), in commit order. */
-    subscribe(listener: (changes: readonly Change[]) => void): void {
-      engine?.onChanges((changes) => {
-        void Promise.resolve(listener(changes)).catch(() => {});
-      });
+    /** Streams every committed change to `port`, in commit order. */
+    subscribe(port: MessagePort): void {
+      engine?.onChanges((changes) => port.postMessage(changes));
     },
 
     async close(): Promise<void> {

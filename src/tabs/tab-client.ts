@@ -40,6 +40,9 @@ export interface TabClientOptions {
   recover: boolean;
 }
 
+/** Followers whose reply channels a leader keeps open (see #replyChannel). */
+const MAX_REPLY_CHANNELS = 32;
+
 type Role = 'connecting' | 'leader' | 'follower' | 'suspended' | 'closed';
 
 const LEADER_WAIT_MS = 10_000;
@@ -68,6 +71,7 @@ export class TabClient {
   #releaseLock: (() => void) | undefined;
   #lockRequest: AbortController | undefined;
   #channel: BroadcastChannel | undefined;
+  readonly #replyChannels = new Map<string, BroadcastChannel>();
   #calls: ForwardedCalls | undefined;
   #nextCallId = 1;
   readonly #changeListeners = new Set<(changes: readonly Change[]) => void>();
@@ -203,6 +207,29 @@ export class TabClient {
   #giveUpLock(): void {
     this.#releaseLock?.();
     this.#releaseLock = undefined;
+    for (const channel of this.#replyChannels.values()) channel.close();
+    this.#replyChannels.clear();
+  }
+
+  /**
+   * The leader's channel to a follower's inbox, kept while leading: opening a BroadcastChannel
+   * per answer cost about as much as the rest of a forwarded call. The most recent followers'
+   * channels are kept (a page that opens and closes tabs all day must not grow this forever).
+   */
+  #replyChannel(follower: string): BroadcastChannel {
+    let channel = this.#replyChannels.get(follower);
+    if (channel) {
+      this.#replyChannels.delete(follower);
+    } else {
+      channel = new BroadcastChannel(inboxChannelName(this.options.name, follower));
+      if (this.#replyChannels.size >= MAX_REPLY_CHANNELS) {
+        const [oldest, stale] = this.#replyChannels.entries().next().value!;
+        stale.close();
+        this.#replyChannels.delete(oldest);
+      }
+    }
+    this.#replyChannels.set(follower, channel);
+    return channel;
   }
 
   #fail(error: ThreadkeepError): void {
@@ -249,11 +276,7 @@ export class TabClient {
   }
 
   #answer(call: CallMessage): void {
-    const reply = (result: ResultMessage) => {
-      const inbox = new BroadcastChannel(inboxChannelName(this.options.name, call.from));
-      inbox.postMessage(result);
-      inbox.close();
-    };
+    const reply = (result: ResultMessage) => this.#replyChannel(call.from).postMessage(result);
     this.#runLocal(call.method, call.args, call.callId).then(
       (value) => reply({ type: 'result', id: call.id, ok: true, value }),
       (error: unknown) => {
