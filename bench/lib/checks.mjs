@@ -21,7 +21,9 @@ export function checkResults(results) {
       if (w.checksum !== undefined) {
         // A per-call workload folds every call it made into its checksum, and a time budget may
         // end a slow target's run early: only targets that made the same number of calls compare.
-        const key = `${w.workload} (${w.stats?.n ?? w.items ?? ''} calls)`;
+        // Merged reports (merge.mjs) compare targets only within the run that measured them.
+        const run = entry.run === undefined ? '' : `, run ${entry.run + 1}`;
+        const key = `${w.workload} (${w.stats?.n ?? w.items ?? ''} calls${run})`;
         const seen = byWorkload.get(key) ?? new Map();
         seen.set(entry.target, w.checksum);
         byWorkload.set(key, seen);
