@@ -4,14 +4,15 @@
  * never mistaken for "unavailable", and a store never gets a second copy on another backend.
  */
 import type { Sqlite3Static } from '@sqlite.org/sqlite-wasm';
-import { ThreadkeepError } from '../core/errors.js';
+import { corruptGuidance, ThreadkeepError } from '../core/errors.js';
 import type { DamagedStore } from '../core/open-engine.js';
 import type { Backend, Durability } from '../core/types.js';
 import { memoryDriver, type StorageDriver } from './driver.js';
-import { idbDatabaseName, idbStorage, idbStoreExists } from './idb-storage.js';
+import { idbDatabaseName, idbStorage, idbStoreState } from './idb-storage.js';
 import { damagedJournalStore, journalDriver } from './journal-driver.js';
 import { OpfsUnavailable, opfsDriver, opfsStoreExists } from './opfs-driver.js';
 import { damagedOpfsStore } from './opfs-recovery.js';
+import { idbStoreRemembered, rememberIdbStore } from './store-marker.js';
 
 export interface ChosenBackend {
   driver: StorageDriver;
@@ -24,9 +25,14 @@ async function openIndexedDb(
   durability: Durability,
 ): Promise<StorageDriver> {
   if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available in this context');
+  const state = await idbStoreState(name);
+  const since = await idbStoreRemembered(name);
+  if (state === 'absent' && since !== undefined) refuseVanished(name, since);
   const storage = idbStorage(name, durability);
   try {
     const driver = await journalDriver(sqlite3, storage, name, 'indexeddb');
+    // Noted once, at the first open (stores made before threadkeep noted them included).
+    if (since === undefined) await rememberIdbStore(name);
     const close = driver.close;
     return { ...driver, close: () => close().finally(() => storage.close()) };
   } catch (error) {
@@ -42,6 +48,19 @@ async function openIndexedDb(
     }
     throw error;
   }
+}
+
+/**
+ * A store this browser held in IndexedDB whose database is now gone is lost, not new: refuse to
+ * start an empty one in its place without a word (see store-marker.ts). `recover: true` accepts
+ * the loss and starts it again, with `info().recovery` saying so; `deleteStore` forgets it.
+ */
+function refuseVanished(name: string, since: number): never {
+  throw new ThreadkeepError(
+    'CORRUPT',
+    `the IndexedDB database of store ${JSON.stringify(name)} is gone, though this browser has held it since ${new Date(since).toISOString()}: the browser discarded it, or IndexedDB alone was cleared; none of its data can be read. ${corruptGuidance(name)}`,
+    { backend: 'indexeddb', store: name, vanished: true },
+  );
 }
 
 /** A damaged store on `backend`, for openStore({ recover: true }). */
@@ -96,13 +115,19 @@ export async function openBrowserBackend(
       throw unavailable('indexeddb', `IndexedDB: ${reasonOf(error)}`);
     }
   }
-  if (backend === 'auto' && !(await opfsStoreExists(name)) && (await idbStoreExists(name))) {
-    // Created earlier where OPFS could not be used: stay there rather than start an empty copy.
-    const driver = await openIndexedDb(sqlite3, name, durability);
-    return {
-      driver,
-      fallbackReason: 'the store already lives in IndexedDB (it was created where OPFS could not be used)',
-    };
+  if (backend === 'auto' && !(await opfsStoreExists(name))) {
+    const state = await idbStoreState(name);
+    if (state === 'exists') {
+      // Created earlier where OPFS could not be used: stay there rather than start an empty copy.
+      const driver = await openIndexedDb(sqlite3, name, durability);
+      return {
+        driver,
+        fallbackReason: 'the store already lives in IndexedDB (it was created where OPFS could not be used)',
+      };
+    }
+    // Lost from IndexedDB, where it lived: not a reason to start an empty copy on OPFS.
+    const since = state === 'absent' ? await idbStoreRemembered(name) : undefined;
+    if (since !== undefined) refuseVanished(name, since);
   }
   let opfsReason: string;
   try {

@@ -60,7 +60,12 @@ export function deleteIdbStore(name: string): Promise<void> {
 
 /** Whether an IndexedDB database for the store exists. */
 export async function idbStoreExists(name: string): Promise<boolean> {
-  if (typeof indexedDB?.databases !== 'function') return false;
+  return (await idbStoreState(name)) === 'exists';
+}
+
+/** Whether an IndexedDB database for the store exists, or 'unknown' without `indexedDB.databases()`. */
+export async function idbStoreState(name: string): Promise<'exists' | 'absent' | 'unknown'> {
+  if (typeof indexedDB?.databases !== 'function') return 'unknown';
   const dbs = await indexedDB.databases();
-  return dbs.some((d) => d.name === idbDatabaseName(name));
+  return dbs.some((d) => d.name === idbDatabaseName(name)) ? 'exists' : 'absent';
 }

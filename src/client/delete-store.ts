@@ -5,6 +5,7 @@
  */
 import { deleteIdbStore } from '../backends/idb-storage.js';
 import { deleteOpfsStore } from '../backends/opfs-driver.js';
+import { forgetIdbStore } from '../backends/store-marker.js';
 import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 
 const CONTROL_CHANNEL = 'threadkeep-control';
@@ -48,7 +49,10 @@ export async function deleteBrowserStore(name: string): Promise<void> {
   controlChannel()?.postMessage({ type: 'close-store', name } satisfies CloseRequest);
   const remove = async () => {
     if (typeof navigator.storage?.getDirectory === 'function') await deleteOpfsStore(name);
-    if (typeof indexedDB !== 'undefined') await deleteIdbStore(name);
+    if (typeof indexedDB !== 'undefined') {
+      await deleteIdbStore(name);
+      await forgetIdbStore(name);
+    }
   };
   try {
     if (typeof navigator.locks?.request !== 'function') return await remove();

@@ -378,3 +378,85 @@ describe('a damaged IndexedDB store', () => {
     await reopenThenDelete(name, recovered.contents);
   });
 });
+
+describe('an IndexedDB store whose database the browser lost', () => {
+  it('is refused CORRUPT instead of reopened empty; recover: true starts it again and says so; deleteStore forgets it', async () => {
+    const name = 'idb-vanished';
+    const written = await writeStore(name, 'indexeddb');
+    expect(written.sessions.length).toBeGreaterThan(0);
+    const open = (options: object) =>
+      page.evaluate(
+        async (o) => {
+          const tk = (globalThis as any).tk;
+          try {
+            const store = await tk.openStore(o);
+            const info = await store.info();
+            const sessions = (await store.sessions.list()).length;
+            await store.close();
+            return { ok: true, backend: info.backend, recovery: info.recovery, sessions };
+          } catch (e: any) {
+            return {
+              ok: false,
+              code: e?.code,
+              message: String(e?.message),
+              threadkeep: e instanceof tk.ThreadkeepError,
+            };
+          }
+        },
+        { name, ...options },
+      );
+    const databases = () => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+    // What a browser that discards a damaged database, or "clear IndexedDB" alone, leaves behind.
+    await page.evaluate(
+      (db) =>
+        new Promise<void>((resolve, reject) => {
+          const request = indexedDB.deleteDatabase(db);
+          request.onsuccess = () => resolve();
+          request.onerror = () => reject(request.error);
+        }),
+      `threadkeep-${name}`,
+    );
+
+    for (const backend of ['indexeddb', 'auto'] as const) {
+      const refused = await open({ backend });
+      expect(refused, backend).toMatchObject({ ok: false, code: 'CORRUPT', threadkeep: true });
+      expect(refused.message).toMatch(/IndexedDB database of store "idb-vanished" is gone/);
+      expect(refused.message).toContain('recover: true');
+      // Neither an empty IndexedDB database nor an OPFS copy was started in its place.
+      expect(await databases()).not.toContain(`threadkeep-${name}`);
+      expect(
+        await page.evaluate(async (n) => {
+          const root = await navigator.storage.getDirectory();
+          try {
+            await (await root.getDirectoryHandle('.threadkeep')).getDirectoryHandle(n);
+            return true;
+          } catch {
+            return false;
+          }
+        }, name),
+      ).toBe(false);
+    }
+
+    const recovered = await open({ backend: 'indexeddb', recover: true });
+    expect(recovered).toMatchObject({ ok: true, backend: 'indexeddb', sessions: 0 });
+    expect(recovered.recovery?.reason).toMatch(/is gone/);
+    expect(recovered.recovery?.recovered).toEqual({ sessions: 0, events: 0, artifacts: 0 });
+    // Started again: later opens are plain opens of that (empty) store.
+    expect(await open({ backend: 'indexeddb' })).toMatchObject({ ok: true, recovery: null });
+
+    // deleteStore forgets the store: its name is new again, on any backend.
+    await page.evaluate((n) => (globalThis as any).tk.deleteStore(n), name);
+    expect(
+      await page.evaluate(
+        async (n) =>
+          (await caches.has('threadkeep-stores')) &&
+          (await (
+            await caches.open('threadkeep-stores')
+          ).match(`https://threadkeep.invalid/indexeddb/${n}`)) !== undefined,
+        name,
+      ),
+    ).toBe(false);
+    expect(await open({ backend: 'auto' })).toMatchObject({ ok: true, backend: 'opfs', sessions: 0 });
+    await page.evaluate((n) => (globalThis as any).tk.deleteStore(n), name);
+  });
+});
