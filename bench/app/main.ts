@@ -79,6 +79,9 @@ const bench = {
           reject(new Error(`deleting IndexedDB ${db.name} is blocked by an open connection`));
       });
     }
+    // Cache Storage too: threadkeep notes its IndexedDB stores there, and an IndexedDB database
+    // removed without deleteStore is a lost store to it, not a new one.
+    for (const cache of await caches.keys()) await caches.delete(cache);
     const root = await navigator.storage.getDirectory();
     const names: string[] = [];
     for await (const name of (root as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
