@@ -247,7 +247,7 @@ export function renderMarkdown(results, analysis) {
     out.push('## These runs');
     out.push('');
     out.push(
-      'This page combines runs (`bench/lib/merge.mjs`): for each phase, the newest run that measured it. Within a phase every target was measured in the same run, one after another.',
+      'This page combines runs (`bench/lib/merge.mjs`): each target’s figures for a phase come from the newest run that measured it there. A row whose note says "earlier run" was not measured in the same run as the rest of its table: compare it with care.',
     );
     out.push('');
     for (const source of results.sources) {
@@ -335,7 +335,7 @@ export function renderMarkdown(results, analysis) {
       continue;
     }
     out.push(
-      `| ${cold.label} | ${TARGET_NAMES[cold.target]} | ${fmt(nav)} | ${fmt(med('openToTailMs'))} | ${runs.length} | ${ratio(nav, coldMedian(results, cold.label, BASE))} | ${ratio(nav, coldMedian(results, cold.label, 'dexie'))} | ${failed ? `**failed:** ${failed}` : ok} |`,
+      `| ${cold.label} | ${TARGET_NAMES[cold.target]} | ${fmt(nav)} | ${fmt(med('openToTailMs'))} | ${runs.length} | ${ratio(nav, coldMedian(results, cold.label, BASE))} | ${ratio(nav, coldMedian(results, cold.label, 'dexie'))} | ${failed ? `**failed:** ${failed}` : ok}${cold.note ? ` (${cold.note})` : ''} |`,
     );
   }
   out.push('');
