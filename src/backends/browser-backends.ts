@@ -19,20 +19,44 @@ export interface ChosenBackend {
   fallbackReason: string | null;
 }
 
+interface IdbStatus {
+  state: 'exists' | 'absent' | 'unknown';
+  /** Whether the store is noted outside IndexedDB (store-marker.ts). */
+  noted: boolean;
+}
+
+/**
+ * Whether the store's IndexedDB database exists and whether the store is noted; refuses a store
+ * noted but gone. A store this browser held in IndexedDB whose database is now gone is lost, not
+ * new: it must not be started again empty, there or on OPFS, without a word (see
+ * store-marker.ts). `recover: true` accepts the loss and starts it again, with `info().recovery`
+ * saying so; `deleteStore` forgets it.
+ */
+async function idbStatus(name: string): Promise<IdbStatus> {
+  const [state, since] = await Promise.all([idbStoreState(name), idbStoreRemembered(name)]);
+  if (state === 'absent' && since !== undefined) {
+    throw new ThreadkeepError(
+      'CORRUPT',
+      `the IndexedDB database of store ${JSON.stringify(name)} is gone, though this browser has held it since ${new Date(since).toISOString()}: the browser discarded it, or IndexedDB alone was cleared; none of its data can be read. ${corruptGuidance(name)}`,
+      { backend: 'indexeddb', store: name, vanished: true },
+    );
+  }
+  return { state, noted: since !== undefined };
+}
+
 async function openIndexedDb(
   sqlite3: Sqlite3Static,
   name: string,
   durability: Durability,
+  status?: IdbStatus,
 ): Promise<StorageDriver> {
   if (typeof indexedDB === 'undefined') throw new Error('IndexedDB is not available in this context');
-  const state = await idbStoreState(name);
-  const since = await idbStoreRemembered(name);
-  if (state === 'absent' && since !== undefined) refuseVanished(name, since);
+  const { noted } = status ?? (await idbStatus(name));
   const storage = idbStorage(name, durability);
   try {
     const driver = await journalDriver(sqlite3, storage, name, 'indexeddb');
     // Noted once, at the first open (stores made before threadkeep noted them included).
-    if (since === undefined) await rememberIdbStore(name);
+    if (!noted) await rememberIdbStore(name);
     const close = driver.close;
     return { ...driver, close: () => close().finally(() => storage.close()) };
   } catch (error) {
@@ -48,19 +72,6 @@ async function openIndexedDb(
     }
     throw error;
   }
-}
-
-/**
- * A store this browser held in IndexedDB whose database is now gone is lost, not new: refuse to
- * start an empty one in its place without a word (see store-marker.ts). `recover: true` accepts
- * the loss and starts it again, with `info().recovery` saying so; `deleteStore` forgets it.
- */
-function refuseVanished(name: string, since: number): never {
-  throw new ThreadkeepError(
-    'CORRUPT',
-    `the IndexedDB database of store ${JSON.stringify(name)} is gone, though this browser has held it since ${new Date(since).toISOString()}: the browser discarded it, or IndexedDB alone was cleared; none of its data can be read. ${corruptGuidance(name)}`,
-    { backend: 'indexeddb', store: name, vanished: true },
-  );
 }
 
 /** A damaged store on `backend`, for openStore({ recover: true }). */
@@ -115,19 +126,15 @@ export async function openBrowserBackend(
       throw unavailable('indexeddb', `IndexedDB: ${reasonOf(error)}`);
     }
   }
-  if (backend === 'auto' && !(await opfsStoreExists(name))) {
-    const state = await idbStoreState(name);
-    if (state === 'exists') {
-      // Created earlier where OPFS could not be used: stay there rather than start an empty copy.
-      const driver = await openIndexedDb(sqlite3, name, durability);
-      return {
-        driver,
-        fallbackReason: 'the store already lives in IndexedDB (it was created where OPFS could not be used)',
-      };
-    }
-    // Lost from IndexedDB, where it lived: not a reason to start an empty copy on OPFS.
-    const since = state === 'absent' ? await idbStoreRemembered(name) : undefined;
-    if (since !== undefined) refuseVanished(name, since);
+  // Without an OPFS store, one that lives in IndexedDB stays there, and one lost from there is
+  // refused (idbStatus throws): neither is a reason to start an empty copy on OPFS.
+  const status = backend === 'auto' && !(await opfsStoreExists(name)) ? await idbStatus(name) : undefined;
+  if (status?.state === 'exists') {
+    const driver = await openIndexedDb(sqlite3, name, durability, status);
+    return {
+      driver,
+      fallbackReason: 'the store already lives in IndexedDB (it was created where OPFS could not be used)',
+    };
   }
   let opfsReason: string;
   try {
@@ -138,7 +145,7 @@ export async function openBrowserBackend(
   }
   if (backend === 'opfs') throw unavailable('opfs', `OPFS: ${opfsReason}`);
   try {
-    return { driver: await openIndexedDb(sqlite3, name, durability), fallbackReason: opfsReason };
+    return { driver: await openIndexedDb(sqlite3, name, durability, status), fallbackReason: opfsReason };
   } catch (error) {
     throw unavailable('indexeddb', `OPFS: ${opfsReason}; IndexedDB: ${reasonOf(error)}`);
   }

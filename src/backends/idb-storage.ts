@@ -58,14 +58,9 @@ export function deleteIdbStore(name: string): Promise<void> {
   return promisifyRequest(indexedDB.deleteDatabase(idbDatabaseName(name))).then(() => {});
 }
 
-/** Whether an IndexedDB database for the store exists. */
-export async function idbStoreExists(name: string): Promise<boolean> {
-  return (await idbStoreState(name)) === 'exists';
-}
-
 /** Whether an IndexedDB database for the store exists, or 'unknown' without `indexedDB.databases()`. */
 export async function idbStoreState(name: string): Promise<'exists' | 'absent' | 'unknown'> {
-  if (typeof indexedDB?.databases !== 'function') return 'unknown';
+  if (typeof indexedDB === 'undefined' || typeof indexedDB.databases !== 'function') return 'unknown';
   const dbs = await indexedDB.databases();
   return dbs.some((d) => d.name === idbDatabaseName(name)) ? 'exists' : 'absent';
 }

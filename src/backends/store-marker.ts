@@ -48,8 +48,7 @@ export async function idbStoreRemembered(name: string): Promise<number | undefin
 export async function forgetIdbStore(name: string): Promise<void> {
   try {
     const cache = await markers();
-    if (!(await cache?.match(markerRequest(name)))) return;
-    await cache?.delete(markerRequest(name));
+    if (!(await cache?.delete(markerRequest(name)))) return;
     // The last note gone, the cache goes too: deleteStore leaves nothing of threadkeep behind.
     if ((await cache?.keys())?.length === 0) await caches.delete(CACHE);
   } catch {
