@@ -16,6 +16,7 @@ import type { Backend, Change, Durability } from '../core/types.js';
 import { ForwardedCalls } from '../tabs/forwarded-calls.js';
 import {
   callIdFor,
+  joinedOnOtherBackend,
   type LeaderMessage,
   leaderLockName,
   type StoreMessage,
@@ -73,15 +74,10 @@ export class RemoteClient {
       await client.close();
       throw error;
     }
-    const wanted = options.backend;
-    const actual = client.#opened?.backend;
-    if (wanted !== 'auto' && actual !== wanted) {
+    const mismatch = joinedOnOtherBackend(options.name, options.backend, client.#opened?.backend, '');
+    if (mismatch) {
       await client.close();
-      throw new ThreadkeepError(
-        'BACKEND_UNAVAILABLE',
-        `store "${options.name}" is already open on backend '${actual}', not '${wanted}'; a second copy on another backend would split its data`,
-        { backend: wanted },
-      );
+      throw mismatch;
     }
     return client;
   }

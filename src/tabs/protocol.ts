@@ -6,6 +6,7 @@
  * - `threadkeep:<name>:<clientId>` — one client's inbox: results of its forwarded calls.
  */
 import type { Method } from '../core/api.js';
+import { ThreadkeepError } from '../core/errors.js';
 import type { Backend, Change } from '../core/types.js';
 
 export interface WireError {
@@ -81,4 +82,23 @@ export function workerLockName(name: string, instance: string): string {
  */
 export function callIdFor(clientId: string, n: number): string {
   return `${clientId}:${n.toString(36).padStart(8, '0')}`;
+}
+
+/**
+ * A store joined where another context holds it keeps the backend it lives on: asked for another
+ * backend by name, the open is refused (a second copy there would split the data). `holder`
+ * says who holds it, for the message.
+ */
+export function joinedOnOtherBackend(
+  name: string,
+  wanted: 'auto' | Backend,
+  actual: Backend | undefined,
+  holder: string,
+): ThreadkeepError | undefined {
+  if (wanted === 'auto' || actual === wanted) return undefined;
+  return new ThreadkeepError(
+    'BACKEND_UNAVAILABLE',
+    `store "${name}" is already open${holder} on backend '${actual}', not '${wanted}'; a second copy on another backend would split its data`,
+    { backend: wanted },
+  );
 }

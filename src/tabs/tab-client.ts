@@ -25,6 +25,7 @@ import {
   type ChangesMessage,
   callIdFor,
   inboxChannelName,
+  joinedOnOtherBackend,
   type LeaderMessage,
   leaderLockName,
   type ResultMessage,
@@ -92,15 +93,15 @@ export class TabClient {
       await client.close().catch(() => {});
       throw error;
     }
-    const wanted = options.backend;
-    const actual = client.#opened?.backend;
-    if (wanted !== 'auto' && actual !== wanted) {
+    const mismatch = joinedOnOtherBackend(
+      options.name,
+      options.backend,
+      client.#opened?.backend,
+      ' in another tab',
+    );
+    if (mismatch) {
       await client.close();
-      throw new ThreadkeepError(
-        'BACKEND_UNAVAILABLE',
-        `store "${options.name}" is already open in another tab on backend '${actual}', not '${wanted}'; a second copy on another backend would split its data`,
-        { backend: wanted },
-      );
+      throw mismatch;
     }
     return client;
   }
