@@ -6,6 +6,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { checkResults } from './checks.mjs';
 
+/** The entries that come from an older run than the newest entry of their group. */
+function olderThanTheirGroup(entries, groupOf) {
+  const newest = new Map();
+  for (const e of entries) newest.set(groupOf(e), Math.max(newest.get(groupOf(e)) ?? 0, e.run));
+  return entries.filter((e) => e.run !== newest.get(groupOf(e)));
+}
+
 export function mergeRuns(runs) {
   const merged = structuredClone(runs.at(-1));
   const phases = new Map();
@@ -26,26 +33,17 @@ export function mergeRuns(runs) {
     if (run.size && !run.size.error) merged.size = run.size;
   }
   merged.phases = [...phases.values()];
-  // A phase some targets of which only an older run measured: their rows say so.
-  const newest = new Map();
-  for (const entry of merged.phases)
-    newest.set(entry.phase, Math.max(newest.get(entry.phase) ?? 0, entry.run));
-  for (const entry of merged.phases) {
-    if (entry.run === newest.get(entry.phase)) continue;
-    const note = `earlier run (${runs[entry.run].date.slice(0, 16)}Z)`;
+  merged.cold = [...cold.values()];
+  // A table some targets of which only an older run measured: their rows say so.
+  const earlier = (entry) => `earlier run (${runs[entry.run].date.slice(0, 16)}Z)`;
+  for (const entry of olderThanTheirGroup(merged.phases, (e) => e.phase)) {
+    const note = earlier(entry);
     entry.workloads = entry.workloads.map((w) => ({ ...w, note: w.note ? `${note}; ${w.note}` : note }));
   }
+  for (const entry of olderThanTheirGroup(merged.cold, (e) => e.label)) entry.note = earlier(entry);
   for (const entry of merged.phases) {
     const used = merged.sources[entry.run].phases;
     if (!used.includes(entry.phase)) used.push(entry.phase);
-  }
-  merged.cold = [...cold.values()];
-  const newestCold = new Map();
-  for (const entry of merged.cold)
-    newestCold.set(entry.label, Math.max(newestCold.get(entry.label) ?? 0, entry.run));
-  for (const entry of merged.cold) {
-    if (entry.run !== newestCold.get(entry.label))
-      entry.note = `earlier run (${runs[entry.run].date.slice(0, 16)}Z)`;
   }
   merged.problems = checkResults(merged);
   return merged;
