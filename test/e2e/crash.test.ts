@@ -17,7 +17,9 @@ import { join, relative } from 'node:path';
 import sqlite3InitModule, { type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openImage } from '../../src/core/damaged-image.js';
 import {
+  exportedImage,
   killBrowser,
   launchProfile,
   newProfileDir,
@@ -138,20 +140,8 @@ function readSessions(page: Page, withEvents: string[] | 'all'): Promise<FoundSe
 
 /** Runs PRAGMA integrity_check in Node on the image the store exports; returns it with row counts. */
 async function checkImage(page: Page): Promise<{ integrity: unknown; events: unknown; sessions: unknown }> {
-  const base64 = await page.evaluate(async () => {
-    const bytes: Uint8Array = await (globalThis as any).store.exportDatabase();
-    let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000)
-      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(binary);
-  });
-  const image = new Uint8Array(Buffer.from(base64, 'base64'));
-  const db = new sqlite3.oo1.DB();
+  const db = openImage(sqlite3, await exportedImage(page));
   try {
-    const { capi, wasm } = sqlite3;
-    const p = wasm.allocFromTypedArray(image);
-    const flags = capi.SQLITE_DESERIALIZE_FREEONCLOSE | capi.SQLITE_DESERIALIZE_RESIZEABLE;
-    db.checkRc(capi.sqlite3_deserialize(db.pointer!, 'main', p, image.length, image.length, flags));
     return {
       integrity: db.selectValues('PRAGMA integrity_check'),
       events: db.selectValue('SELECT count(*) FROM events'),
@@ -333,7 +323,7 @@ const configurations = (
  * The profile's storage files as the browser left them (path:bytes) — IndexedDB, the storage
  * buckets and the quota database that names them — for a failure report.
  */
-function indexedDbFiles(dir: string): string {
+function storageFiles(dir: string): string {
   const root = join(dir, 'Default');
   if (!existsSync(root)) return '(no Default directory)';
   const out: string[] = [];
@@ -389,7 +379,7 @@ describe('SIGKILL of the browser at random moments', () => {
           try {
             for (let trial = 0; trial <= TRIALS; trial++) {
               mark = Date.now();
-              const filesBefore = indexedDbFiles(dir);
+              const filesBefore = storageFiles(dir);
               profile = await launchProfile(dir);
               lap('launch');
               const trialAcks: Ack[] = [];
@@ -443,7 +433,7 @@ describe('SIGKILL of the browser at random moments', () => {
                 // for whoever reads the failure.
                 const held = await storedKeys(page, backend).catch((e) => String(e));
                 const shown = sessions.map((s) => `${s.id}:${s.eventCount}`).join(' ');
-                const files = `IndexedDB files before this launch: ${filesBefore}\nIndexedDB files now: ${indexedDbFiles(dir)}`;
+                const files = `storage files before this launch: ${filesBefore}\nstorage files now: ${storageFiles(dir)}`;
                 throw new Error(
                   `${(error as Error).message}\nkills: ${kills.map((k, t) => `${t} ${k}`).join('; ')}\nacknowledged batches per trial: ${acks.map((a) => a.length)}\nevents per trial seen before: ${eventsIn}\nsessions now: ${shown}\nstored keys: ${held}\n${files}`,
                 );

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright';
+import { type BrowserContext, chromium, type Page } from 'playwright';
 import { build, createServer, type PreviewServer, preview, type ViteDevServer } from 'vite';
 import { chromiumLaunchOptions } from '../../scripts/chromium.mjs';
 
@@ -154,4 +154,16 @@ export async function killBrowser(profile: Profile): Promise<number> {
   }
   await closed;
   return pids.length;
+}
+
+/** The database image `window.store` exports, brought to Node (to open with `openImage`). */
+export async function exportedImage(page: Page): Promise<Uint8Array> {
+  const base64 = await page.evaluate(async () => {
+    const bytes: Uint8Array = await (globalThis as any).store.exportDatabase();
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000)
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  });
+  return new Uint8Array(Buffer.from(base64, 'base64'));
 }

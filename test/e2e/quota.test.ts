@@ -16,7 +16,8 @@
 import sqlite3InitModule, { type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import type { CDPSession, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchProfile, serveBuilt, testAppRoot } from './harness.js';
+import { openImage } from '../../src/core/damaged-image.js';
+import { exportedImage, launchProfile, serveBuilt, testAppRoot } from './harness.js';
 
 // The built app, not the dev server: a dev server reloads the page whenever a source file changes.
 let app: Awaited<ReturnType<typeof serveBuilt>>;
@@ -75,19 +76,8 @@ function keptData(page: Page): Promise<unknown> {
 }
 
 async function integrity(page: Page): Promise<unknown> {
-  const base64 = await page.evaluate(async () => {
-    const bytes: Uint8Array = await (globalThis as any).store.exportDatabase();
-    let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000)
-      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(binary);
-  });
-  const image = new Uint8Array(Buffer.from(base64, 'base64'));
-  const db = new sqlite3.oo1.DB();
+  const db = openImage(sqlite3, await exportedImage(page));
   try {
-    const p = sqlite3.wasm.allocFromTypedArray(image);
-    const flags = sqlite3.capi.SQLITE_DESERIALIZE_FREEONCLOSE | sqlite3.capi.SQLITE_DESERIALIZE_RESIZEABLE;
-    db.checkRc(sqlite3.capi.sqlite3_deserialize(db.pointer!, 'main', p, image.length, image.length, flags));
     return db.selectValues('PRAGMA integrity_check');
   } finally {
     db.close();
