@@ -7,7 +7,7 @@
 import type { StorageDriver } from '../backends/driver.js';
 import { Database } from './database.js';
 import { ThreadkeepError, toThreadkeepError } from './errors.js';
-import { indexPending, pendingCount } from './indexer.js';
+import { hasPending, indexPending } from './indexer.js';
 import { assertSchemaKnown, migrate, SCHEMA_VERSION, storedSchemaVersion } from './schema.js';
 import type { Backend, Change, Durability, JsonValue, RecoveryReport } from './types.js';
 
@@ -43,8 +43,18 @@ export interface EngineOptions {
   recovery?: RecoveryReport;
 }
 
+/*
+ * Background indexing: the first slice waits INDEX_DELAY_MS, so that a burst of appends is indexed
+ * together; while a backlog remains (a bulk import) slices follow each other at once, each sized to
+ * take about INDEX_SLICE_BUDGET_MS from the pace of the last one, so a call that arrives waits at
+ * most about that long behind one. Bigger slices index faster (FTS5 merges segments at each
+ * commit; measured in Node, 100 000 events: slices of 256 4.4 s, of 2 048 2.8 s), which is why a
+ * search that needs the whole backlog drains it in slices of SEARCH_DRAIN_SLICE.
+ */
 const INDEX_DELAY_MS = 25;
-const INDEX_SLICE = 256;
+const INDEX_SLICE_BUDGET_MS = 12;
+const INDEX_SLICE_MIN = 64;
+const INDEX_SLICE_MAX = 4096;
 const SEARCH_DRAIN_SLICE = 4096;
 const MAINTAIN_DELAY_MS = 2000;
 const MAINTAIN_MAX_WAIT_MS = 10_000;
@@ -97,7 +107,7 @@ export class Engine {
         migrate(engine.db, version);
         await driver.persist?.();
       }
-      if (pendingCount(engine.db) > 0) engine.#scheduleIndexing();
+      if (hasPending(engine.db)) engine.#scheduleIndexing();
     } catch (error) {
       engine.db.close();
       await driver.close().catch(() => {});
@@ -226,22 +236,35 @@ export class Engine {
     return () => this.#listeners.delete(listener);
   }
 
-  #scheduleIndexing(): void {
+  #indexSlice = 256;
+
+  #scheduleIndexing(delay = INDEX_DELAY_MS): void {
     if (this.#indexTimer !== undefined || this.#closed) return;
     this.#indexTimer = timer(() => {
       this.#indexTimer = undefined;
       this.#enqueue(async () => {
-        await this.#runWrite('indexing events', ({ db }) => indexPending(db, INDEX_SLICE), undefined);
-        if (pendingCount(this.db) > 0) this.#scheduleIndexing();
+        const started = performance.now();
+        const slice = this.#indexSlice;
+        const indexed = await this.#runWrite(
+          'indexing events',
+          ({ db }) => indexPending(db, slice),
+          undefined,
+        );
+        if (indexed < slice) return;
+        const perEvent = Math.max(1e-3, (performance.now() - started) / indexed);
+        this.#indexSlice = Math.round(
+          Math.min(INDEX_SLICE_MAX, Math.max(INDEX_SLICE_MIN, INDEX_SLICE_BUDGET_MS / perEvent)),
+        );
+        this.#scheduleIndexing(0);
       }).catch(() => {
         // A failed slice stays queued in the database; the next write or search retries it.
       });
-    }, INDEX_DELAY_MS);
+    }, delay);
   }
 
   /** Indexes every pending event, so a search sees every committed write. Runs inside the queue. */
   async drainIndex(): Promise<void> {
-    while (pendingCount(this.db) > 0) {
+    while (hasPending(this.db)) {
       await this.#runWrite('indexing events', ({ db }) => indexPending(db, SEARCH_DRAIN_SLICE), undefined);
     }
   }
@@ -269,7 +292,7 @@ export class Engine {
     try {
       this.db.exec('BEGIN');
       try {
-        while (pendingCount(this.db) > 0) indexPending(this.db, SEARCH_DRAIN_SLICE);
+        while (hasPending(this.db)) indexPending(this.db, SEARCH_DRAIN_SLICE);
         return fn(this.db);
       } finally {
         this.db.exec('ROLLBACK');
