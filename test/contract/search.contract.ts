@@ -28,6 +28,49 @@ export function searchContract(target: ContractTarget): void {
       expect(await store.search('   ')).toEqual([]);
     });
 
+    it('scores hits with BM25 computed from the documents, best first', async () => {
+      // Words from a small vocabulary; 'omega' and 'quartz' in known documents.
+      const vocabulary = ['alpha', 'beta', 'gamma', 'delta', 'kappa', 'lambda', 'sigma'];
+      const texts: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const words: string[] = [];
+        for (let w = 0; w < 4 + (i % 7); w++) words.push(vocabulary[(i * 3 + w * 5) % vocabulary.length]!);
+        if (i % 6 === 0) words.push('omega');
+        if (i % 12 === 0) words.push('omega', 'quartz');
+        if (i % 5 === 0) words.push('quartz');
+        texts.push(words.join(' '));
+      }
+      await store.events.append(
+        's',
+        texts.map((content) => ({ role: 'user' as const, content })),
+      );
+      const documents = texts.map((text) => text.split(' '));
+      const averageLength = documents.reduce((sum, d) => sum + d.length, 0) / documents.length;
+      const bm25 = (terms: string[], d: string[]) => {
+        let score = 0;
+        for (const term of terms) {
+          const n = documents.filter((other) => other.includes(term)).length;
+          const idf = Math.max(1e-6, Math.log((documents.length - n + 0.5) / (n + 0.5)));
+          const f = d.filter((word) => word === term).length;
+          score += (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * d.length) / averageLength));
+        }
+        return score;
+      };
+      for (const terms of [['omega'], ['quartz'], ['omega', 'quartz']]) {
+        const hits = await store.search(terms.join(' '), { limit: 200 });
+        const matching = documents.filter((d) => terms.every((term) => d.includes(term)));
+        expect(hits.length, terms.join(' ')).toBe(matching.length);
+        for (const hit of hits) {
+          expect(hit.score, `${terms.join(' ')}: ${hit.event.content}`).toBeCloseTo(
+            bm25(terms, documents[hit.event.seq - 1]!),
+            9,
+          );
+        }
+        const scores = hits.map((hit) => hit.score);
+        expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      }
+    });
+
     it('treats quotes, operators and punctuation as text and never rejects plain queries', async () => {
       await store.events.append('s', {
         content: 'use AND or NOT near "quotes" (parens) c++ x-ray body:field',
