@@ -231,8 +231,14 @@ function install(sqlite3: Sqlite3Static): Installed {
       currentStats = undefined;
     }
   };
+  // The first int out-parameter, read through a view of the heap (wasm.peek32 costs more per
+  // call); a view whose memory grew is detached, with length 0, and is made again.
   let heap = wasm.heap32();
   const at = out >> 2;
+  const outInt = () => {
+    if (heap.length === 0) heap = wasm.heap32();
+    return heap[at]!;
+  };
 
   const rank = wasm.installFunction(
     'v(pppip)',
@@ -264,17 +270,20 @@ function install(sqlite3: Sqlite3Static): Installed {
         currentStats = stats;
       }
       const { tf, idf, averageLength } = stats;
-      if (heap.buffer !== wasm.heap8u().buffer) heap = wasm.heap32();
-      tf.fill(0);
       m.xInstCount(context, out);
-      if (heap.length === 0) heap = wasm.heap32();
-      const instances = heap[at]!;
-      for (let i = 0; i < instances; i++) {
-        m.xInst(context, i, out, out + 4, out + 8);
-        tf[heap[at]!]! += 1;
+      const instances = outInt();
+      if (tf.length === 1) {
+        // One phrase: its instances are its frequency, no need to ask which phrase each one is.
+        tf[0] = instances;
+      } else {
+        tf.fill(0);
+        for (let i = 0; i < instances; i++) {
+          m.xInst(context, i, out, out + 4, out + 8);
+          tf[outInt()]! += 1;
+        }
       }
       m.xColumnSize(context, 0, out);
-      const norm = K1 * (1 - B + (B * heap[at]!) / averageLength);
+      const norm = K1 * (1 - B + (B * outInt()) / averageLength);
       let score = 0;
       for (let i = 0; i < tf.length; i++) {
         const f = tf[i]!;
