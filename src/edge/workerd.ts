@@ -4,13 +4,14 @@
  * request, and has no `import.meta.url` to find `sqlite3.wasm` by. So this entry takes the
  * `.wasm` as a module the bundler compiled (wrangler's default rule for `*.wasm`), instantiates
  * SQLite with top-level await at module load, and registers there every JavaScript callback SQLite
- * calls later (the journal VFS behind backend 'kv'): sqlite-wasm compiles a small helper module for
+ * calls later (the journal VFS behind backend 'kv', search's ranking function): sqlite-wasm compiles a small helper module for
  * each one it installs, which a request could not do.
  */
 import sqlite3InitModule, { type Sqlite3Static } from '@sqlite.org/sqlite-wasm';
 import sqliteWasm from '@sqlite.org/sqlite-wasm/sqlite3.wasm';
 import { journalVfs } from '../backends/journal/journal-vfs.js';
 import { ThreadkeepError } from '../core/errors.js';
+import { prepareRanking } from '../core/search/rank.js';
 import { useSqlite } from '../inprocess/open-store.js';
 
 type InitWithOptions = (options: {
@@ -35,6 +36,7 @@ const sqlite3 = await (sqlite3InitModule as unknown as InitWithOptions)({
   },
 });
 journalVfs(sqlite3);
+prepareRanking(sqlite3);
 refuseLateCallbacks(sqlite3);
 useSqlite(sqlite3);
 

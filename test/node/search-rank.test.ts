@@ -125,3 +125,50 @@ describe('threadkeep_bm25', () => {
     }
   });
 });
+
+describe('search without threadkeep_bm25', () => {
+  test('ranks with bm25() where the function cannot be added: same hits, same scores', async () => {
+    const { migrate } = await import('../../src/core/schema.js');
+    const { indexPending } = await import('../../src/core/indexer.js');
+    const { searchEvents } = await import('../../src/core/search-events.js');
+    const sqlite3 = await sqlite3InitModule();
+    const raw = new sqlite3.oo1.DB(':memory:', 'c');
+    const withRanking = new Database(sqlite3, raw);
+    migrate(withRanking, 0);
+    // The same connection seen through an SQLite whose wasm reports 8-byte pointers: the member
+    // offsets of rank.ts do not apply, so it must fall back.
+    const wasm64 = new Proxy(sqlite3.wasm, {
+      get: (target, key) =>
+        key === 'ptr' ? { ...(target as unknown as { ptr: object }).ptr, size: 8 } : Reflect.get(target, key),
+    });
+    const fallback = new Database(
+      new Proxy(sqlite3, { get: (target, key) => (key === 'wasm' ? wasm64 : Reflect.get(target, key)) }),
+      raw,
+    );
+    raw.exec(`INSERT INTO sessions (key, id, created_at, updated_at) VALUES (1, 's', 0, 0)`);
+    for (let seq = 1; seq <= 300; seq++) {
+      const text = `${document(seq)}${seq % 7 === 0 ? ' omega' : ''}${seq % 11 === 0 ? ' omega quartz' : ''}`;
+      withRanking.run(
+        `INSERT INTO events (key, id, session_key, seq, kind, role, content, created_at)
+         VALUES (?, ?, 1, ?, 'message', 'user', ?, 0)`,
+        [seq, `e${seq}`, seq, JSON.stringify(text)],
+      );
+      withRanking.run('INSERT INTO index_queue (event_key) VALUES (?)', [seq]);
+    }
+    indexPending(withRanking, 1000);
+    expect(hasRanking(withRanking)).toBe(true);
+    expect(hasRanking(fallback)).toBe(false);
+    for (const query of ['omega', 'omega quartz', 'quartz', 'qua']) {
+      const q = { query, syntax: 'plain' as const, limit: 200, offset: 0 };
+      const ours = searchEvents(withRanking, q);
+      const theirs = searchEvents(fallback, q);
+      expect(ours.length, query).toBeGreaterThan(0);
+      expect(ours.map((hit) => hit.event.seq).sort(), query).toEqual(
+        theirs.map((hit) => hit.event.seq).sort(),
+      );
+      const score = new Map(theirs.map((hit) => [hit.event.seq, hit.score]));
+      for (const hit of ours)
+        expect(hit.score, `${query} #${hit.event.seq}`).toBeCloseTo(score.get(hit.event.seq)!, 9);
+    }
+  });
+});

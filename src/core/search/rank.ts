@@ -150,6 +150,14 @@ function register(db: Database): boolean {
   }
 }
 
+/**
+ * Adds the ranking function's entries to SQLite's wasm table now, for a runtime that compiles
+ * WebAssembly only at start-up (workerd); elsewhere the first search does it. True when done.
+ */
+export function prepareRanking(sqlite3: Sqlite3Static): boolean {
+  return functionsOf(sqlite3) !== null;
+}
+
 /** The table entries of the ranking function, added once per SQLite instance. */
 function functionsOf(sqlite3: Sqlite3Static): Installed | null {
   let entry = installed.get(sqlite3);
