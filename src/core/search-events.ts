@@ -32,6 +32,13 @@ const SCORE_CANDIDATES = `SELECT c.rowid AS key,
   ORDER BY c.rowid DESC LIMIT ?5`;
 
 // Two subqueries: min() and max() in one SELECT would scan the table instead of reading each end.
+/** The same without filters: no lookup of each candidate's event row (~3 ms of 4 096 at 300 000). */
+const SCORE_CANDIDATES_UNFILTERED = `SELECT c.rowid AS key,
+    ${RANK_FUNCTION}(c.event_fts, (SELECT min(key) FROM events), (SELECT max(key) FROM events)) AS score
+  FROM event_fts c
+  WHERE c.event_fts MATCH ?1
+  ORDER BY c.rowid DESC LIMIT ?2`;
+
 const KEY_RANGE = 'SELECT (SELECT min(key) FROM events) AS min, (SELECT max(key) FROM events) AS max';
 
 const EVENTS_BY_KEY = `SELECT ${EVENT_COLUMNS} ${EVENTS_FROM}
@@ -76,13 +83,15 @@ function rankedRows(db: Database, match: string, q: SearchQuery): Row[] {
   const candidates = Math.max(CANDIDATES, 4 * (q.offset + q.limit));
   if (!hasRanking(db)) return db.all(SEARCH_BM25, [match, ...filters, q.limit, q.offset, candidates]);
   takeRankedQuery();
-  const scored = db.all(SCORE_CANDIDATES, [match, ...filters, candidates]);
+  const filtered = filters.some((filter) => filter !== null);
+  const scored = filtered
+    ? db.all(SCORE_CANDIDATES, [match, ...filters, candidates])
+    : db.all(SCORE_CANDIDATES_UNFILTERED, [match, candidates]);
   const ranked = takeRankedQuery();
   if (ranked?.idfDeferred) {
     // One phrase: its documents are the matches walked when there were fewer than `candidates`
     // and no filter; else estimated from how densely the walked matches fill the key range.
     let documents = scored.length;
-    const filtered = filters.some((filter) => filter !== null);
     if (scored.length > 0 && (scored.length === candidates || filtered)) {
       const { min, max } = db.get(KEY_RANGE) as { min: number; max: number };
       const walked = max - (scored[scored.length - 1]!.key as number) + 1;
