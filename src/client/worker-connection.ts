@@ -142,6 +142,12 @@ export class WorkerConnection {
     void this.#remote.subscribe(transfer(port2, [port2])).catch(() => {});
   }
 
+  /** Has the worker answer other tabs' calls to `leaderId` itself (see FollowerService). */
+  async serveFollowers(storeName: string, leaderId: string): Promise<void> {
+    if (this.#dead) throw this.#dead;
+    await this.#remote.serveFollowers(storeName, leaderId);
+  }
+
   #die(error: ThreadkeepError): void {
     this.#dead = error;
     this.#worker.terminate();

@@ -11,6 +11,7 @@ import type { Engine } from '../core/engine.js';
 import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 import { openEngine } from '../core/open-engine.js';
 import type { Backend, Durability } from '../core/types.js';
+import { FollowerService } from '../tabs/follower-service.js';
 import { registerErrorTransfer } from './comlink-errors.js';
 
 export interface WorkerOpenOptions {
@@ -43,6 +44,15 @@ export function createWorkerHost() {
   let engine: Engine | undefined;
   let handlers: Handlers | undefined;
   let releaseLock: (() => void) | undefined;
+  let followers: FollowerService | undefined;
+
+  const run = async (method: Method, args: unknown[], callId?: string): Promise<unknown> => {
+    if (!handlers) throw new ThreadkeepError('CLOSED', 'the store is not open in this worker');
+    const handler = handlers[method] as ((call: Call, ...a: unknown[]) => Promise<unknown>) | undefined;
+    if (typeof handler !== 'function')
+      throw new ThreadkeepError('INVALID_ARGUMENT', `unknown method "${method}"`);
+    return handler({ callId }, ...args);
+  };
 
   const host = {
     /**
@@ -78,11 +88,7 @@ export function createWorkerHost() {
     },
 
     async invoke(method: Method, args: unknown[], callId?: string): Promise<unknown> {
-      if (!handlers) throw new ThreadkeepError('CLOSED', 'the store is not open in this worker');
-      const handler = handlers[method] as ((call: Call, ...a: unknown[]) => Promise<unknown>) | undefined;
-      if (typeof handler !== 'function')
-        throw new ThreadkeepError('INVALID_ARGUMENT', `unknown method "${method}"`);
-      const result = await handler({ callId }, ...args);
+      const result = await run(method, args, callId);
       // Artifact bytes move to the main thread instead of being copied.
       if (result instanceof Uint8Array && result.byteLength > 64 * 1024)
         return transfer(result, [result.buffer]);
@@ -94,7 +100,20 @@ export function createWorkerHost() {
       engine?.onChanges((changes) => port.postMessage(changes));
     },
 
+    /**
+     * Answers the calls other tabs send to leader `leaderId` and broadcasts every committed
+     * change to them (see FollowerService), until close.
+     */
+    serveFollowers(storeName: string, leaderId: string): void {
+      if (!engine || followers) return;
+      const service = new FollowerService(storeName, leaderId, run);
+      followers = service;
+      engine.onChanges((changes) => service.broadcast(changes));
+    },
+
     async close(): Promise<void> {
+      followers?.stop();
+      followers = undefined;
       const e = engine;
       engine = undefined;
       handlers = undefined;

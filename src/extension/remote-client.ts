@@ -41,6 +41,8 @@ export class RemoteClient {
   readonly options: RemoteClientOptions;
   #closed = false;
   #leaderId: string | undefined;
+  /** The generation of the leader last announced (LeaderMessage.generation). */
+  #leaderGeneration = -1;
   #opened: { backend: Backend; fallbackReason: string | null } | undefined;
   #waitingSince: ReturnType<typeof setTimeout> | undefined;
   #firstLeader: { resolve(): void; reject(error: ThreadkeepError): void } | undefined;
@@ -157,8 +159,9 @@ export class RemoteClient {
   }
 
   #onLeader(message: LeaderMessage): void {
-    const changed = message.leaderId !== this.#leaderId;
+    const changed = message.leaderId !== this.#leaderId || message.generation !== this.#leaderGeneration;
     this.#leaderId = message.leaderId;
+    this.#leaderGeneration = message.generation;
     this.#opened = { backend: message.backend, fallbackReason: message.fallbackReason };
     clearTimeout(this.#waitingSince);
     this.#waitingSince = undefined;

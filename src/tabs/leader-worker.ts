@@ -14,14 +14,30 @@ const BUSY_RETRY_LIMIT_MS = 5_000;
 
 type StartOptions = Omit<WorkerOpenOptions, 'livenessLock'>;
 
+/** Other tabs, whose calls the worker answers itself (see FollowerService). */
+export interface Followers {
+  /** This client's id, the leader the followers send to. */
+  leaderId: string;
+  /** The worker stopped on its own: calls sent to it meanwhile are lost until followers resend. */
+  onWorkerLost(): void;
+}
+
 async function startConnection(
   options: StartOptions,
   onChanges: (changes: readonly Change[]) => void,
+  onDeath: () => void,
+  followers: Followers | undefined,
 ): Promise<WorkerConnection> {
   // The caller holds the store's lock, so "busy" can only be a dead leader's OPFS handles that the
   // browser has not released yet: the worker waits for them.
-  const connection = await WorkerConnection.start(options, () => {}, BUSY_RETRY_LIMIT_MS);
+  const connection = await WorkerConnection.start(options, onDeath, BUSY_RETRY_LIMIT_MS);
   connection.subscribe(onChanges);
+  try {
+    if (followers) await connection.serveFollowers(options.name, followers.leaderId);
+  } catch (error) {
+    connection.terminate('the worker could not serve the other tabs');
+    throw error;
+  }
   return connection;
 }
 
@@ -29,6 +45,7 @@ export class LeaderWorker {
   readonly opened: WorkerOpened;
   readonly #options: StartOptions;
   readonly #onChanges: (changes: readonly Change[]) => void;
+  readonly #followers: Followers | undefined;
   #connection: WorkerConnection;
   #restarting: Promise<WorkerConnection> | undefined;
   #stopped = false;
@@ -36,19 +53,38 @@ export class LeaderWorker {
   private constructor(
     options: StartOptions,
     onChanges: (changes: readonly Change[]) => void,
+    followers: Followers | undefined,
     first: WorkerConnection,
   ) {
     this.#options = options;
     this.#onChanges = onChanges;
+    this.#followers = followers;
     this.#connection = first;
     this.opened = first.opened;
   }
 
+  /** Starts the worker; with `followers`, it answers other tabs' calls and tells them changes. */
   static async start(
     options: StartOptions,
     onChanges: (changes: readonly Change[]) => void,
+    followers?: Followers,
   ): Promise<LeaderWorker> {
-    return new LeaderWorker(options, onChanges, await startConnection(options, onChanges));
+    let leader: LeaderWorker | undefined;
+    const onDeath = () => {
+      if (leader) leader.#lost();
+    };
+    const first = await startConnection(options, onChanges, onDeath, followers);
+    leader = new LeaderWorker(options, onChanges, followers, first);
+    return leader;
+  }
+
+  /** Whether the worker is up and answering other tabs itself. */
+  get serving(): boolean {
+    return this.#followers !== undefined && !this.#connection.dead && this.#restarting === undefined;
+  }
+
+  #lost(): void {
+    if (!this.#stopped) this.#followers?.onWorkerLost();
   }
 
   async run(method: Method, args: unknown[], callId: string | undefined): Promise<unknown> {
@@ -67,7 +103,7 @@ export class LeaderWorker {
     if (this.#stopped)
       throw new ThreadkeepError('CLOSED', `store "${this.#options.name}" is not led here any more`);
     if (!this.#connection.dead) return this.#connection;
-    this.#restarting ??= startConnection(this.#options, this.#onChanges)
+    this.#restarting ??= startConnection(this.#options, this.#onChanges, () => this.#lost(), this.#followers)
       .then((c) => {
         this.#connection = c;
         return c;

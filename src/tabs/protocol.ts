@@ -2,7 +2,8 @@
  * Every message that crosses between tabs (and app workers) of one origin, in one place.
  *
  * Channels, per store name:
- * - `threadkeep:<name>` — broadcast: hello, leader announcements, committed changes, calls to the leader.
+ * - `threadkeep:<name>` — broadcast: hello, leader announcements, committed changes, calls to the leader
+ *   (answered by the leader's worker, or by the leader itself while its worker is down).
  * - `threadkeep:<name>:<clientId>` — one client's inbox: results of its forwarded calls.
  */
 import type { Method } from '../core/api.js';
@@ -25,6 +26,12 @@ export interface HelloMessage {
 export interface LeaderMessage {
   type: 'leader';
   leaderId: string;
+  /**
+   * Counts the leader's worker losses. The worker answers followers' calls itself, and one that
+   * died took the calls it had heard with it: a follower resends its unanswered calls when the
+   * leader or this number changes.
+   */
+  generation: number;
   backend: Backend;
   fallbackReason: string | null;
 }

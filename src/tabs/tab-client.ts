@@ -22,9 +22,7 @@ import { ForwardedCalls } from './forwarded-calls.js';
 import { LeaderWorker } from './leader-worker.js';
 import {
   type CallMessage,
-  type ChangesMessage,
   callIdFor,
-  inboxChannelName,
   joinedOnOtherBackend,
   type LeaderMessage,
   leaderLockName,
@@ -32,6 +30,7 @@ import {
   type StoreMessage,
   storeChannelName,
 } from './protocol.js';
+import { ReplyChannels } from './reply-channels.js';
 
 export interface TabClientOptions {
   name: string;
@@ -40,9 +39,6 @@ export interface TabClientOptions {
   /** Recover a damaged store when this tab leads (a follower's leader has it open already). */
   recover: boolean;
 }
-
-/** Followers whose reply channels a leader keeps open (see #replyChannel). */
-const MAX_REPLY_CHANNELS = 32;
 
 type Role = 'connecting' | 'leader' | 'follower' | 'suspended' | 'closed';
 
@@ -72,7 +68,11 @@ export class TabClient {
   #releaseLock: (() => void) | undefined;
   #lockRequest: AbortController | undefined;
   #channel: BroadcastChannel | undefined;
-  readonly #replyChannels = new Map<string, BroadcastChannel>();
+  #replies: ReplyChannels | undefined;
+  /** This leader's worker losses (LeaderMessage.generation). */
+  #generation = 0;
+  /** The leader and generation this follower last heard announced. */
+  #leaderGeneration = -1;
   #calls: ForwardedCalls | undefined;
   #nextCallId = 1;
   readonly #changeListeners = new Set<(changes: readonly Change[]) => void>();
@@ -166,7 +166,19 @@ export class TabClient {
   async #lead(release: (() => void) | undefined, initial: boolean): Promise<void> {
     this.#releaseLock = release;
     try {
-      const leader = await LeaderWorker.start(this.options, (changes) => this.#committed(changes));
+      const leader = await LeaderWorker.start(
+        this.options,
+        (changes) => this.#committed(changes),
+        this.shared
+          ? {
+              leaderId: this.clientId,
+              onWorkerLost: () => {
+                this.#generation++;
+                this.#announce();
+              },
+            }
+          : undefined,
+      );
       if (this.#role === 'closed' || this.#role === 'suspended') {
         await leader.close();
         this.#giveUpLock();
@@ -200,6 +212,7 @@ export class TabClient {
     this.#post({
       type: 'leader',
       leaderId: this.clientId,
+      generation: this.#generation,
       backend: this.#opened.backend,
       fallbackReason: this.#opened.fallbackReason,
     });
@@ -208,29 +221,8 @@ export class TabClient {
   #giveUpLock(): void {
     this.#releaseLock?.();
     this.#releaseLock = undefined;
-    for (const channel of this.#replyChannels.values()) channel.close();
-    this.#replyChannels.clear();
-  }
-
-  /**
-   * The leader's channel to a follower's inbox, kept while leading: opening a BroadcastChannel
-   * per answer cost about as much as the rest of a forwarded call. The most recent followers'
-   * channels are kept (a page that opens and closes tabs all day must not grow this forever).
-   */
-  #replyChannel(follower: string): BroadcastChannel {
-    let channel = this.#replyChannels.get(follower);
-    if (channel) {
-      this.#replyChannels.delete(follower);
-    } else {
-      channel = new BroadcastChannel(inboxChannelName(this.options.name, follower));
-      if (this.#replyChannels.size >= MAX_REPLY_CHANNELS) {
-        const [oldest, stale] = this.#replyChannels.entries().next().value!;
-        stale.close();
-        this.#replyChannels.delete(oldest);
-      }
-    }
-    this.#replyChannels.set(follower, channel);
-    return channel;
+    this.#replies?.close();
+    this.#replies = undefined;
   }
 
   #fail(error: ThreadkeepError): void {
@@ -259,7 +251,10 @@ export class TabClient {
         this.#onLeader(message);
         return;
       case 'call':
-        if (this.#role === 'leader' && message.to === this.clientId) this.#answer(message);
+        // The worker answers while it is up; a call it lost in dying is sent again on the
+        // announcement that follows, and answered here, which restarts it.
+        if (this.#role === 'leader' && message.to === this.clientId && !this.#leader?.serving)
+          this.#answer(message);
         return;
       case 'changes':
         if (this.#role !== 'leader') this.#deliver(message.changes);
@@ -269,15 +264,18 @@ export class TabClient {
 
   #onLeader(message: LeaderMessage): void {
     if (this.#role !== 'follower' && this.#role !== 'connecting') return;
-    const changed = message.leaderId !== this.#leaderId;
+    const changed = message.leaderId !== this.#leaderId || message.generation !== this.#leaderGeneration;
     this.#leaderId = message.leaderId;
+    this.#leaderGeneration = message.generation;
     this.#opened = { backend: message.backend, fallbackReason: message.fallbackReason };
     this.#ready.resolve();
     if (changed) this.#calls?.resend(message.leaderId);
   }
 
   #answer(call: CallMessage): void {
-    const reply = (result: ResultMessage) => this.#replyChannel(call.from).postMessage(result);
+    this.#replies ??= new ReplyChannels(this.options.name);
+    const replies = this.#replies;
+    const reply = (result: ResultMessage) => replies.send(call.from, result);
     this.#runLocal(call.method, call.args, call.callId).then(
       (value) => reply({ type: 'result', id: call.id, ok: true, value }),
       (error: unknown) => {
@@ -288,10 +286,9 @@ export class TabClient {
     );
   }
 
+  /** Changes committed by this leader's worker, which tells the other tabs itself. */
   #committed(changes: readonly Change[]): void {
     this.#deliver(changes);
-    if (this.shared)
-      this.#post({ type: 'changes', leaderId: this.clientId, changes } satisfies ChangesMessage);
   }
 
   #deliver(changes: readonly Change[]): void {

@@ -240,6 +240,56 @@ describe('the store worker dies', () => {
         await page.close();
       });
 
+      it("under a follower's 300 appends one by one: they settle, land once; the leader restarts it", async () => {
+        // The leader's worker answers other tabs itself; the calls it heard as it died are lost
+        // with it, and must reach its replacement through the leader's next announcement.
+        const leader = await openPage(profile, backend);
+        expect(await openStore(leader)).toMatchObject({ ok: true });
+        const follower = await openPage(profile, backend);
+        expect(await openStore(follower)).toMatchObject({ ok: true });
+        expect(await follower.evaluate(async () => (await (globalThis as any).store.info()).role)).toBe(
+          'follower',
+        );
+        const run = follower.evaluate(async () => {
+          const w = globalThis as any;
+          const results = [];
+          w.done = 0;
+          for (let i = 0; i < 300; i++) {
+            const r = await w.settle(
+              w.store.events.append('followed', { content: `event ${i}`, metadata: { marker: i } }),
+            );
+            results.push(r.ok ? 'ok' : `${r.code}: ${r.message}`);
+            w.done++;
+            if (r.code === 'TIMEOUT') break;
+          }
+          return results;
+        });
+        const killAfter = 20 + Math.floor(Math.random() * 180);
+        while ((await follower.evaluate(() => (globalThis as any).done)) < killAfter)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        const workers = leader.workers();
+        expect(workers.length).toBeGreaterThan(0);
+        await Promise.all(workers.map((w) => w.evaluate(() => close()).catch(() => {})));
+        const results = await run;
+        const workersStarted = await leader.evaluate(() => (globalThis as any).workersStarted);
+        outcomes.push({
+          backend,
+          case: `leader's worker closed after ${killAfter} of a follower's 300 appends`,
+          resolved: results.filter((r) => r === 'ok').length,
+          rejected: results.filter((r) => r !== 'ok'),
+          workersStarted,
+        });
+        expect(results.filter((r) => r !== 'ok')).toEqual([]);
+        expect(workersStarted).toBe(2);
+        expectExactlyOnce(
+          await markers(follower, 'followed'),
+          Array.from({ length: 300 }, (_, i) => i),
+        );
+        expect(await markers(leader, 'followed')).toEqual(await markers(follower, 'followed'));
+        await follower.close();
+        await leader.close();
+      });
+
       it('twice under the same call: that call rejects instead of looping; a retry with its requestId lands once', async () => {
         const page = await openPage(profile, backend);
         await planKills(page, [{ on: 'events.append' }, { on: 'events.append' }]);
