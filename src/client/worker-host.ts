@@ -100,15 +100,10 @@ export function createWorkerHost() {
       engine?.onChanges((changes) => port.postMessage(changes));
     },
 
-    /**
-     * Answers the calls other tabs send to leader `leaderId` and broadcasts every committed
-     * change to them (see FollowerService), until close.
-     */
+    /** Answers the calls other tabs send to leader `leaderId` (see FollowerService), until close. */
     serveFollowers(storeName: string, leaderId: string): void {
       if (!engine || followers) return;
-      const service = new FollowerService(storeName, leaderId, run);
-      followers = service;
-      engine.onChanges((changes) => service.broadcast(changes));
+      followers = new FollowerService(storeName, leaderId, run);
     },
 
     async close(): Promise<void> {

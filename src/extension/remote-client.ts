@@ -58,7 +58,7 @@ export class RemoteClient {
     this.options = options;
     this.#channel = new BroadcastChannel(storeChannelName(options.name));
     this.#channel.onmessage = (event: MessageEvent<StoreMessage>) => this.#onStoreMessage(event.data);
-    this.#calls = new ForwardedCalls(options.name, this.clientId, (message) => this.#post(message));
+    this.#calls = new ForwardedCalls(options.name, this.clientId);
     this.#host = new BroadcastChannel(HOST_CHANNEL);
     this.#host.onmessage = (event: MessageEvent<HostMessage>) => this.#onHostMessage(event.data);
   }

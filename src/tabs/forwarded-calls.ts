@@ -1,12 +1,12 @@
 /**
- * A follower's calls on their way to the leader: sent on the store's channel, answered in this
- * client's inbox, and kept until answered so that they can be sent again to a new leader.
+ * A follower's calls on their way to the leader: sent on the store's calls channel, answered in
+ * this client's inbox, and kept until answered so that they can be sent again to a new leader.
  */
 
 import { fromWireError } from '../client/comlink-errors.js';
 import type { Method } from '../core/api.js';
 import { ThreadkeepError, toThreadkeepError } from '../core/errors.js';
-import { type CallMessage, inboxChannelName, type ResultMessage } from './protocol.js';
+import { type CallMessage, callsChannelName, inboxChannelName, type ResultMessage } from './protocol.js';
 
 export interface PendingCall {
   message: CallMessage;
@@ -17,11 +17,11 @@ export interface PendingCall {
 export class ForwardedCalls {
   readonly #pending = new Map<number, PendingCall>();
   readonly #inbox: BroadcastChannel;
-  readonly #post: (message: CallMessage) => void;
+  readonly #outbox: BroadcastChannel;
   #nextCall = 1;
 
-  constructor(storeName: string, clientId: string, post: (message: CallMessage) => void) {
-    this.#post = post;
+  constructor(storeName: string, clientId: string) {
+    this.#outbox = new BroadcastChannel(callsChannelName(storeName));
     this.#inbox = new BroadcastChannel(inboxChannelName(storeName, clientId));
     this.#inbox.onmessage = (event: MessageEvent<ResultMessage>) => {
       const result = event.data;
@@ -53,7 +53,7 @@ export class ForwardedCalls {
       };
       this.#pending.set(message.id, { message, resolve, reject });
       try {
-        this.#post(message);
+        this.#outbox.postMessage(message);
       } catch (error) {
         this.#pending.delete(message.id);
         reject(
@@ -72,7 +72,7 @@ export class ForwardedCalls {
   resend(leaderId: string): void {
     for (const call of this.#pending.values()) {
       call.message.to = leaderId;
-      this.#post(call.message);
+      this.#outbox.postMessage(call.message);
     }
   }
 
@@ -90,5 +90,6 @@ export class ForwardedCalls {
 
   close(): void {
     this.#inbox.close();
+    this.#outbox.close();
   }
 }

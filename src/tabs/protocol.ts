@@ -2,8 +2,10 @@
  * Every message that crosses between tabs (and app workers) of one origin, in one place.
  *
  * Channels, per store name:
- * - `threadkeep:<name>` — broadcast: hello, leader announcements, committed changes, calls to the leader
- *   (answered by the leader's worker, or by the leader itself while its worker is down).
+ * - `threadkeep:<name>` — broadcast: hello, leader announcements, committed changes.
+ * - `threadkeep-calls:<name>` — followers' calls to the leader, answered by the leader's worker (or
+ *   by the leader itself while its worker is down). A channel of their own, so that the worker
+ *   never has to take in the changes broadcast after each of its commits.
  * - `threadkeep:<name>:<clientId>` — one client's inbox: results of its forwarded calls.
  */
 import type { Method } from '../core/api.js';
@@ -63,10 +65,14 @@ export interface ChangesMessage {
   changes: readonly Change[];
 }
 
-export type StoreMessage = HelloMessage | LeaderMessage | CallMessage | ChangesMessage;
+export type StoreMessage = HelloMessage | LeaderMessage | ChangesMessage;
 
 export function storeChannelName(name: string): string {
   return `threadkeep:${name}`;
+}
+
+export function callsChannelName(name: string): string {
+  return `threadkeep-calls:${name}`;
 }
 
 export function inboxChannelName(name: string, clientId: string): string {

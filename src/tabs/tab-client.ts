@@ -22,7 +22,9 @@ import { ForwardedCalls } from './forwarded-calls.js';
 import { LeaderWorker } from './leader-worker.js';
 import {
   type CallMessage,
+  type ChangesMessage,
   callIdFor,
+  callsChannelName,
   joinedOnOtherBackend,
   type LeaderMessage,
   leaderLockName,
@@ -68,6 +70,7 @@ export class TabClient {
   #releaseLock: (() => void) | undefined;
   #lockRequest: AbortController | undefined;
   #channel: BroadcastChannel | undefined;
+  #callsChannel: BroadcastChannel | undefined;
   #replies: ReplyChannels | undefined;
   /** This leader's worker losses (LeaderMessage.generation). */
   #generation = 0;
@@ -124,7 +127,7 @@ export class TabClient {
       return;
     }
     this.#channel ??= this.#openChannel();
-    this.#calls ??= new ForwardedCalls(this.options.name, this.clientId, (m) => this.#post(m));
+    this.#calls ??= new ForwardedCalls(this.options.name, this.clientId);
     const lock = leaderLockName(this.options.name);
     void navigator.locks.request(lock, { ifAvailable: true }, (held) => {
       if (!held) {
@@ -187,6 +190,7 @@ export class TabClient {
       this.#leader = leader;
       this.#opened = leader.opened;
       this.#role = 'leader';
+      if (this.shared) this.#callsChannel = this.#openCallsChannel();
       this.#leaderId = this.clientId;
       this.#announce();
       this.#ready.resolve();
@@ -221,6 +225,8 @@ export class TabClient {
   #giveUpLock(): void {
     this.#releaseLock?.();
     this.#releaseLock = undefined;
+    this.#callsChannel?.close();
+    this.#callsChannel = undefined;
     this.#replies?.close();
     this.#replies = undefined;
   }
@@ -238,6 +244,19 @@ export class TabClient {
     return channel;
   }
 
+  /**
+   * Followers' calls, heard here too: the worker answers them while it is up; a call it lost in
+   * dying is sent again on the announcement that follows, and answered here, which restarts it.
+   */
+  #openCallsChannel(): BroadcastChannel {
+    const channel = new BroadcastChannel(callsChannelName(this.options.name));
+    channel.onmessage = (event: MessageEvent<CallMessage>) => {
+      const call = event.data;
+      if (this.#role === 'leader' && call.to === this.clientId && !this.#leader?.serving) this.#answer(call);
+    };
+    return channel;
+  }
+
   #post(message: StoreMessage): void {
     this.#channel?.postMessage(message);
   }
@@ -249,12 +268,6 @@ export class TabClient {
         return;
       case 'leader':
         this.#onLeader(message);
-        return;
-      case 'call':
-        // The worker answers while it is up; a call it lost in dying is sent again on the
-        // announcement that follows, and answered here, which restarts it.
-        if (this.#role === 'leader' && message.to === this.clientId && !this.#leader?.serving)
-          this.#answer(message);
         return;
       case 'changes':
         if (this.#role !== 'leader') this.#deliver(message.changes);
@@ -286,9 +299,10 @@ export class TabClient {
     );
   }
 
-  /** Changes committed by this leader's worker, which tells the other tabs itself. */
   #committed(changes: readonly Change[]): void {
     this.#deliver(changes);
+    if (this.shared)
+      this.#post({ type: 'changes', leaderId: this.clientId, changes } satisfies ChangesMessage);
   }
 
   #deliver(changes: readonly Change[]): void {
