@@ -19,6 +19,7 @@ import {
   joinedOnOtherBackend,
   type LeaderMessage,
   leaderLockName,
+  PROTOCOL,
   type StoreMessage,
   storeChannelName,
 } from '../tabs/protocol.js';
@@ -58,7 +59,7 @@ export class RemoteClient {
     this.options = options;
     this.#channel = new BroadcastChannel(storeChannelName(options.name));
     this.#channel.onmessage = (event: MessageEvent<StoreMessage>) => this.#onStoreMessage(event.data);
-    this.#calls = new ForwardedCalls(options.name, this.clientId);
+    this.#calls = new ForwardedCalls(options.name, this.clientId, (m) => this.#post(m));
     this.#host = new BroadcastChannel(HOST_CHANNEL);
     this.#host.onmessage = (event: MessageEvent<HostMessage>) => this.#onHostMessage(event.data);
   }
@@ -162,6 +163,7 @@ export class RemoteClient {
     const changed = message.leaderId !== this.#leaderId || message.generation !== this.#leaderGeneration;
     this.#leaderId = message.leaderId;
     this.#leaderGeneration = message.generation;
+    this.#calls.leaderHasCallsChannel = (message.protocol ?? 1) >= PROTOCOL;
     this.#opened = { backend: message.backend, fallbackReason: message.fallbackReason };
     clearTimeout(this.#waitingSince);
     this.#waitingSince = undefined;

@@ -18,10 +18,14 @@ export class ForwardedCalls {
   readonly #pending = new Map<number, PendingCall>();
   readonly #inbox: BroadcastChannel;
   readonly #outbox: BroadcastChannel;
+  readonly #legacyPost: (message: CallMessage) => void;
+  /** Whether the leader hears calls on the calls channel (PROTOCOL 2), else on the store's. */
+  leaderHasCallsChannel = true;
   #nextCall = 1;
 
-  constructor(storeName: string, clientId: string) {
+  constructor(storeName: string, clientId: string, legacyPost: (message: CallMessage) => void) {
     this.#outbox = new BroadcastChannel(callsChannelName(storeName));
+    this.#legacyPost = legacyPost;
     this.#inbox = new BroadcastChannel(inboxChannelName(storeName, clientId));
     this.#inbox.onmessage = (event: MessageEvent<ResultMessage>) => {
       const result = event.data;
@@ -53,7 +57,7 @@ export class ForwardedCalls {
       };
       this.#pending.set(message.id, { message, resolve, reject });
       try {
-        this.#outbox.postMessage(message);
+        this.#post(message);
       } catch (error) {
         this.#pending.delete(message.id);
         reject(
@@ -68,11 +72,16 @@ export class ForwardedCalls {
     });
   }
 
+  #post(message: CallMessage): void {
+    if (this.leaderHasCallsChannel) this.#outbox.postMessage(message);
+    else this.#legacyPost(message);
+  }
+
   /** A new leader: every unanswered call goes to it. */
   resend(leaderId: string): void {
     for (const call of this.#pending.values()) {
       call.message.to = leaderId;
-      this.#outbox.postMessage(call.message);
+      this.#post(call.message);
     }
   }
 

@@ -34,6 +34,8 @@ export interface LeaderMessage {
    * leader or this number changes.
    */
   generation: number;
+  /** PROTOCOL of the leader; absent before 2. */
+  protocol?: number;
   backend: Backend;
   fallbackReason: string | null;
 }
@@ -65,7 +67,16 @@ export interface ChangesMessage {
   changes: readonly Change[];
 }
 
-export type StoreMessage = HelloMessage | LeaderMessage | ChangesMessage;
+/** A CallMessage on the store's channel comes from a tab of a version before the calls channel. */
+export type StoreMessage = HelloMessage | LeaderMessage | CallMessage | ChangesMessage;
+
+/**
+ * The protocol this code speaks, announced by a leader (LeaderMessage.protocol). Tabs of two
+ * versions of an app meet after a deploy: a follower sends its calls on the calls channel only to
+ * a leader that announces 2 or more, else on the store's channel, where a leader of this version
+ * still answers them.
+ */
+export const PROTOCOL = 2;
 
 export function storeChannelName(name: string): string {
   return `threadkeep:${name}`;

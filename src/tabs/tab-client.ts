@@ -28,6 +28,7 @@ import {
   joinedOnOtherBackend,
   type LeaderMessage,
   leaderLockName,
+  PROTOCOL,
   type ResultMessage,
   type StoreMessage,
   storeChannelName,
@@ -127,7 +128,7 @@ export class TabClient {
       return;
     }
     this.#channel ??= this.#openChannel();
-    this.#calls ??= new ForwardedCalls(this.options.name, this.clientId);
+    this.#calls ??= new ForwardedCalls(this.options.name, this.clientId, (m) => this.#post(m));
     const lock = leaderLockName(this.options.name);
     void navigator.locks.request(lock, { ifAvailable: true }, (held) => {
       if (!held) {
@@ -217,6 +218,7 @@ export class TabClient {
       type: 'leader',
       leaderId: this.clientId,
       generation: this.#generation,
+      protocol: PROTOCOL,
       backend: this.#opened.backend,
       fallbackReason: this.#opened.fallbackReason,
     });
@@ -272,6 +274,10 @@ export class TabClient {
       case 'changes':
         if (this.#role !== 'leader') this.#deliver(message.changes);
         return;
+      case 'call':
+        // From a tab of an older version (see PROTOCOL).
+        if (this.#role === 'leader' && message.to === this.clientId) this.#answer(message);
+        return;
     }
   }
 
@@ -280,6 +286,7 @@ export class TabClient {
     const changed = message.leaderId !== this.#leaderId || message.generation !== this.#leaderGeneration;
     this.#leaderId = message.leaderId;
     this.#leaderGeneration = message.generation;
+    if (this.#calls) this.#calls.leaderHasCallsChannel = (message.protocol ?? 1) >= PROTOCOL;
     this.#opened = { backend: message.backend, fallbackReason: message.fallbackReason };
     this.#ready.resolve();
     if (changed) this.#calls?.resend(message.leaderId);

@@ -230,4 +230,79 @@ describe('tabs', () => {
     expect(heard[51]).toMatchObject({ kind: 'session', op: 'update', revision: 51 });
     expect(heard).toHaveLength(52);
   });
+  it('works with tabs of the version before the calls channel, either leading or following', async () => {
+    // An old tab is played by raw BroadcastChannel messages of the earlier protocol: calls on
+    // the store's channel, and a leader announcement without `protocol`.
+    const acks: Ack[] = [];
+    const errors: string[] = [];
+    const leader = await openPage('new-leader', acks, errors);
+    const oldFollower = await profile.context.newPage();
+    await oldFollower.goto(url);
+    const answered = await oldFollower.evaluate(async () => {
+      const store = new BroadcastChannel('threadkeep:shared');
+      const inbox = new BroadcastChannel('threadkeep:shared:old-follower');
+      const leaderId = await new Promise<string>((resolve) => {
+        store.onmessage = (e) => {
+          if (e.data.type === 'leader') resolve(e.data.leaderId);
+        };
+        store.postMessage({ type: 'hello', from: 'old-follower' });
+      });
+      const result = new Promise<any>((resolve) => {
+        inbox.onmessage = (e) => resolve(e.data);
+      });
+      store.postMessage({
+        type: 'call',
+        from: 'old-follower',
+        id: 1,
+        method: 'events.append',
+        args: ['shared', { role: 'user', content: 'from an old tab' }],
+        callId: 'old-follower:00000001',
+        to: leaderId,
+      });
+      const r = await result;
+      store.close();
+      inbox.close();
+      return { ok: r.ok, seq: r.value?.[0]?.seq };
+    });
+    expect(answered).toEqual({ ok: true, seq: 1 });
+    expect((await allEvents(leader, 'shared')).map((e) => e.seq)).toEqual([1]);
+    await leader.close();
+    await oldFollower.close();
+
+    // An old leader: a follower of this version must send its calls on the store's channel.
+    const oldLeader = await profile.context.newPage();
+    await oldLeader.goto(url);
+    await oldLeader.evaluate(() => {
+      const w = globalThis as any;
+      w.heard = [];
+      // Holds the store's lock, as a leader does, and answers the way an old leader would.
+      void navigator.locks.request('threadkeep:legacy', () => new Promise(() => {}));
+      const store = new BroadcastChannel('threadkeep:legacy');
+      const announce = () =>
+        store.postMessage({ type: 'leader', leaderId: 'old-leader', backend: 'opfs', fallbackReason: null });
+      store.onmessage = (e) => {
+        if (e.data.type === 'hello') announce();
+        if (e.data.type === 'call' && e.data.to === 'old-leader') {
+          w.heard.push(e.data.method);
+          new BroadcastChannel(`threadkeep:legacy:${e.data.from}`).postMessage({
+            type: 'result',
+            id: e.data.id,
+            ok: true,
+            value: 'answered by the old leader',
+          });
+        }
+      };
+    });
+    const follower = await profile.context.newPage();
+    await follower.goto(url);
+    await follower.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+    const followed = await follower.evaluate(async () => {
+      const w = globalThis as any;
+      const store = await w.tk.openStore({ name: 'legacy' });
+      return store.sessions.list();
+    });
+    expect(followed).toBe('answered by the old leader');
+    expect(await oldLeader.evaluate(() => (globalThis as any).heard)).toEqual(['sessions.list']);
+    expect(errors).toEqual([]);
+  });
 });
