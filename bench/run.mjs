@@ -99,7 +99,7 @@ function rotate(list, by) {
 /**
  * Leader handover (issue 5): a leader page and a follower page share an OPFS store; the leader
  * page is closed and, at the same moment, the follower appends. Measured from the close to that
- * append's answer (Node's clock: CDP adds ~1 ms). The follower, now leader, is the next round's
+ * append's answer and the follower leading (Node's clock: CDP adds ~1 ms). The follower, now leader, is the next round's
  * leader. The appended seqs must run on without a gap or a repeat.
  */
 async function measureHandover(newPage) {

@@ -107,9 +107,18 @@ const bench = {
     return (await leader.store.info()).role;
   },
 
+  /**
+   * The append may still be answered by the closing leader's worker, which outlives its page for
+   * a moment: the handover ends when this page leads, so that is waited for too (up to 10 s).
+   */
   async afterHandover(): Promise<{ role: string; seq: number }> {
     const [event] = await leader!.store.events.append('handover', { role: 'user', content: 'after' });
-    return { role: (await leader!.store.info()).role, seq: event!.seq };
+    let role = (await leader!.store.info()).role;
+    for (const started = Date.now(); role !== 'leader' && Date.now() - started < 10_000; ) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      role = (await leader!.store.info()).role;
+    }
+    return { role, seq: event!.seq };
   },
 
   async releaseLeader(): Promise<void> {
