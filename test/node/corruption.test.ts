@@ -306,8 +306,20 @@ describe('a damaged kv store', () => {
     for (const [file, bytes] of before) expect(after.get(file), file).toBe(bytes);
     expectGuidance(await openError(dir));
 
+    // The second attempt brings back what a first, uncut recovery of the same bytes brings back.
+    // (How much that is depends on what the damaged record held, which varies with the data.)
+    const twin = copyOfStore();
+    damageMiddleRecord(twin);
+    const uncut = await recover(twin, 'journal record damaged, uncut recovery of the same bytes');
+    await uncut.store.close();
     const recovered = await recover(dir, 'journal record damaged, second attempt after a cut-short recovery');
-    expect(recovered.figures.events.recovered).toBe(written.events.length);
+    expect(recovered.figures.events.recovered).toBeGreaterThan(0);
+    const counts = (f: Recovered['figures']) => [
+      f.events.recovered,
+      f.sessions.recovered,
+      f.artifacts.recovered,
+    ];
+    expect(counts(recovered.figures)).toEqual(counts(uncut.figures));
     await reopenThenDelete(dir, recovered);
   });
 
