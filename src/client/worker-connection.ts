@@ -4,7 +4,7 @@
  * with a ThreadkeepError; the client then starts a fresh worker for the next call.
  */
 
-import { type Remote, releaseProxy, transfer, wrap } from 'comlink';
+import { type Remote, releaseProxy, wrap } from 'comlink';
 import type { Method } from '../core/api.js';
 import { describeValue, ThreadkeepError, toThreadkeepError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -12,13 +12,14 @@ import type { Change } from '../core/types.js';
 import { workerLockName } from '../tabs/protocol.js';
 import { registerErrorTransfer } from './comlink-errors.js';
 import type { WorkerHost, WorkerOpened, WorkerOpenOptions } from './worker-host.js';
+import { CHANGES_MESSAGE, type ChangesFromWorker } from './worker-messages.js';
 
 export class WorkerConnection {
   readonly opened: WorkerOpened;
   readonly #worker: Worker;
   readonly #remote: Remote<WorkerHost>;
   readonly #pending = new Set<(error: ThreadkeepError) => void>();
-  readonly #ports: MessagePort[] = [];
+  #listener: ((changes: readonly Change[]) => void) | undefined;
   #dead: ThreadkeepError | undefined;
   #closing = false;
   readonly #onDeath: (error: ThreadkeepError) => void;
@@ -33,6 +34,14 @@ export class WorkerConnection {
     this.#remote = remote;
     this.opened = opened;
     this.#onDeath = onDeath;
+    worker.addEventListener('message', (event: MessageEvent<ChangesFromWorker | undefined>) => {
+      if (event.data?.type === CHANGES_MESSAGE) this.#deliver(event.data.changes);
+    });
+  }
+
+  #deliver(commits: readonly (readonly Change[])[]): void {
+    if (this.#dead) return;
+    for (const changes of commits) this.#listener?.(changes);
   }
 
   /**
@@ -126,20 +135,22 @@ export class WorkerConnection {
       this.#pending.add(reject);
       this.#remote
         .invoke(method, args, callId)
-        .then(resolve, (error: unknown) => reject(mapCallError(error)))
+        .then(
+          (reply) => {
+            // Before the call resolves, as with a store in this thread.
+            this.#deliver(reply.changes);
+            resolve(reply.value);
+          },
+          (error: unknown) => reject(mapCallError(error)),
+        )
         .finally(() => this.#pending.delete(reject));
     });
   }
 
-  /**
-   * Hears every change the worker commits, over a port of its own: one message per commit, where a
-   * comlink callback would add an answer going back for each.
-   */
+  /** Hears every change the worker commits, in commit order (see createWorkerHost). */
   subscribe(listener: (changes: readonly Change[]) => void): void {
-    const { port1, port2 } = new MessageChannel();
-    port1.onmessage = (event: MessageEvent<readonly Change[]>) => listener(event.data);
-    this.#ports.push(port1);
-    void this.#remote.subscribe(transfer(port2, [port2])).catch(() => {});
+    this.#listener = listener;
+    void this.#remote.subscribe().catch(() => {});
   }
 
   /** Has the worker answer other tabs' calls to `leaderId` itself (see FollowerService). */
@@ -151,7 +162,6 @@ export class WorkerConnection {
   #die(error: ThreadkeepError): void {
     this.#dead = error;
     this.#worker.terminate();
-    for (const port of this.#ports) port.close();
     for (const reject of this.#pending) reject(error);
     this.#pending.clear();
     this.#onDeath(error);
