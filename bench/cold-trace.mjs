@@ -3,11 +3,8 @@
 // on its own origin, filled once, then opened cold in turns. Prints each run's `TKT <mark> <epoch
 // ms>` lines (if the code logs any) relative to navigation start, and per-variant medians.
 // Usage: node bench/cold-trace.mjs [--variants=/path/a,/path/b] [--target=tk-opfs] [--label=10MB] [--runs=5] [--marks]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright';
-import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
+import { resolve } from 'node:path';
+import { median, openVariants } from './lib/variants.mjs';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
 const variants = arg('variants', resolve(import.meta.dirname, '..')).split(',');
@@ -16,17 +13,7 @@ const label = arg('label', '10MB');
 const runs = Number(arg('runs', '5'));
 const showMarks = process.argv.includes('--marks');
 
-const served = [];
-for (const root of variants) {
-  const { buildBenchApp, serveDir } = await import(join(root, 'bench/lib/serve.mjs'));
-  const app = await buildBenchApp();
-  served.push({ root, app, server: await serveDir(app.outDir), times: [], imports: [] });
-}
-const profile = mkdtempSync(join(tmpdir(), 'tk-cold-'));
-const context = await chromium.launchPersistentContext(profile, {
-  ...(await chromiumLaunchOptions()),
-  headless: true,
-});
+const { served, context, close } = await openVariants(variants, () => ({ times: [], imports: [] }));
 const store = 'bench-cold';
 try {
   for (const v of served) {
@@ -69,17 +56,11 @@ try {
       for (const [n, t] of marks) console.log(`   ${t.toFixed(1).padStart(7)}  ${n}`);
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const v of served) {
     console.log(
       `${v.root}: median from navigation ${median(v.times).toFixed(1)} ms, from import ${median(v.imports).toFixed(1)} ms (${runs} runs)`,
     );
   }
 } finally {
-  await context.close();
-  for (const v of served) {
-    await v.server.close();
-    v.app.dispose();
-  }
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }

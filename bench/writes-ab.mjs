@@ -6,11 +6,8 @@
 // `npm run bench` runs (which measure one build at a time).
 // Usage: node bench/writes-ab.mjs --variants=/path/a,/path/b [--targets=tk-opfs,tk-idb]
 //        [--phase=writes] [--rounds=5] [--workloads=append.single,append.batch10,stream.patch]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright';
-import { chromiumLaunchOptions } from '../scripts/chromium.mjs';
+import { resolve } from 'node:path';
+import { median, openVariants } from './lib/variants.mjs';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
 const variants = arg('variants', resolve(import.meta.dirname, '..')).split(',');
@@ -19,18 +16,7 @@ const phase = arg('phase', 'writes');
 const rounds = Number(arg('rounds', '5'));
 const wanted = arg('workloads', 'append.single,append.batch10,stream.patch').split(',');
 
-const served = [];
-for (const root of variants) {
-  const { buildBenchApp, serveDir } = await import(join(root, 'bench/lib/serve.mjs'));
-  const app = await buildBenchApp();
-  served.push({ root, app, server: await serveDir(app.outDir), p50s: {} });
-}
-const profile = mkdtempSync(join(tmpdir(), 'tk-ab-'));
-const context = await chromium.launchPersistentContext(profile, {
-  ...(await chromiumLaunchOptions()),
-  headless: true,
-});
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { served, context, close } = await openVariants(variants, () => ({ p50s: {} }));
 try {
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
@@ -67,10 +53,5 @@ try {
     );
   }
 } finally {
-  await context.close();
-  for (const v of served) {
-    await v.server.close();
-    v.app.dispose();
-  }
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
